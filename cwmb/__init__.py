@@ -1,0 +1,23 @@
+"""CWMB: the Code World Models Benchmark (dataset, sandboxed harness, leaderboard)."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+# Environments
+from cwmb.registry import ENV_IDS, EnvRecord, get_env
+
+# Errors
+from cwmb.errors import CWMBError, DatasetError, UnknownEnvironment
+
+__all__ = [
+    "__version__",
+    # environments
+    "ENV_IDS",
+    "EnvRecord",
+    "get_env",
+    # errors
+    "CWMBError",
+    "DatasetError",
+    "UnknownEnvironment",
+]

@@ -1,0 +1,105 @@
+"""CWMB v1 collection protocol: which episodes each split holds and how each is played.
+
+Following the paper (Dainese et al. 2024, "CWMB" section), each split of each environment holds
+10 trajectories:
+
+- discrete actions: episodes 0-4 uniformly random, episodes 5-9 chosen by MCTS planning on the real
+  simulator (the paper's MCTS settings), each up to the env's episode limit;
+- continuous actions: episode i is one open-loop CEM plan on the real simulator (horizon 100 or the
+  episode limit if shorter, 1000 samples, 100 elites) with `CEM_ITERATION_BUDGETS[i]` iterations,
+  executed until termination or the 100-step cap; bigger budgets give better behaviour.
+
+The `test` split uses the same protocol with disjoint seeds. Every seed comes from `episode_seeds`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cwmb.dataset.schema import encode_action, encode_observation
+from cwmb.planners import cem, mcts
+from cwmb.registry import EnvRecord
+from cwmb.simulator import Simulator
+
+EPISODES_PER_SPLIT = 10
+SPLITS = ("train", "test")
+CEM_ITERATION_BUDGETS = (1, 2, 3, 4, 5, 8, 12, 16, 20, 25)
+COLLECTION_CEM = cem.CEMConfig(horizon=100, n_samples=1000, n_elites=100, n_iterations=1)
+COLLECTION_MCTS = mcts.MCTSConfig()  # the paper's settings: 25 simulations, rollouts of <= 100 steps
+_SPLIT_SEED_BASE = {"train": 0, "test": 10_000}
+
+
+@dataclass(frozen=True)
+class EpisodeSeeds:
+    reset: int
+    """Seed of the real env's reset (its reset distribution and its own generator)."""
+    policy: int
+    """Seed of the acting policy's generator (random actions, MCTS or CEM sampling)."""
+
+
+def episode_seeds(split: str, episode: int) -> EpisodeSeeds:
+    """The seeds of one episode; train and test never share one."""
+    base = _SPLIT_SEED_BASE[split] + episode
+    return EpisodeSeeds(reset=base, policy=1_000_000 + base)
+
+
+def episode_policy(record: EnvRecord, episode: int) -> str:
+    """Human-readable name of the policy that plays `episode` (stored in the dataset card)."""
+    if record.action_kind == "discrete":
+        return "random" if episode < EPISODES_PER_SPLIT // 2 else "mcts"
+    return f"cem-{CEM_ITERATION_BUDGETS[episode]}"
+
+
+def collect_episode(record: EnvRecord, split: str, episode: int) -> list[dict[str, Any]]:
+    """Play one episode of the protocol on the real simulator and return its transition rows."""
+    seeds = episode_seeds(split, episode)
+    simulator = Simulator(record)
+    # The planner's model is a second simulator with its own generator: it cannot see the real
+    # env's future random draws (the Blackjack oracle pitfall of the original release).
+    planning_model = Simulator(record, seed=seeds.policy)
+    rng = np.random.default_rng(seeds.policy)
+    obs = simulator.reset(seed=seeds.reset)
+    policy = episode_policy(record, episode)
+    action_space = simulator.env.action_space
+
+    open_loop_plan: np.ndarray | None = None
+    if policy.startswith("cem"):
+        config = COLLECTION_CEM.__class__(**{**COLLECTION_CEM.to_dict(), "n_iterations": CEM_ITERATION_BUDGETS[episode]})
+        horizon = min(config.horizon, record.episode_limit)
+        open_loop_plan = cem.plan(
+            planning_model, simulator.get_state(), action_space.low, action_space.high, config, rng, horizon=horizon
+        )
+
+    rows = []
+    for step in range(record.episode_limit):
+        state = simulator.get_state()
+        if open_loop_plan is not None:
+            action = open_loop_plan[step]
+        elif policy == "random":
+            action = int(rng.integers(action_space.n))
+        else:
+            action = mcts.plan(planning_model, state, int(action_space.n), COLLECTION_MCTS, rng)
+        next_obs, reward, terminated = simulator.step(action)
+        if record.family == "blackjack":
+            state = np.concatenate([state, simulator.last_drawn_cards]).astype(np.float64)
+        truncated = not terminated and step + 1 == record.episode_limit
+        rows.append(
+            {
+                "episode": episode,
+                "step": step,
+                "obs": encode_observation(record, obs),
+                "action": encode_action(record, action),
+                "reward": float(reward),
+                "next_obs": encode_observation(record, next_obs),
+                "terminated": terminated,
+                "truncated": truncated,
+                "sim_state": state.tolist(),
+            }
+        )
+        if terminated:
+            break
+        obs = next_obs
+    return rows
