@@ -7,6 +7,9 @@ __version__ = "0.1.0"
 # Environments
 from cwmb.registry import ENV_IDS, EnvRecord, get_env
 
+# Dataset
+from cwmb.dataset.load import Transitions, load, load_transitions, read_split
+
 # Errors
 from cwmb.errors import CWMBError, DatasetError, UnknownEnvironment
 
@@ -16,6 +19,11 @@ __all__ = [
     "ENV_IDS",
     "EnvRecord",
     "get_env",
+    # dataset
+    "Transitions",
+    "load",
+    "load_transitions",
+    "read_split",
     # errors
     "CWMBError",
     "DatasetError",

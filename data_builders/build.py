@@ -9,6 +9,7 @@ pinned simulator: byte-identical files. Build times go to `data_builders/build_t
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import time
@@ -69,12 +70,15 @@ def assemble_split(env_id: str, split: str, checkpoints: Path, output: Path) -> 
 
 
 def _record_times(seconds: dict[str, float]) -> None:
-    times = json.loads(BUILD_TIMES.read_text()) if BUILD_TIMES.exists() else {}
-    for env_id, value in seconds.items():
-        times[env_id] = round(times.get(env_id, 0.0) + value, 1)
-    tmp = BUILD_TIMES.with_name(BUILD_TIMES.name + ".tmp")
-    tmp.write_text(json.dumps(dict(sorted(times.items())), indent=1) + "\n")
-    os.replace(tmp, BUILD_TIMES)
+    """Add measured seconds per env to BUILD_TIMES; locked, since several builds may run at once."""
+    with open(BUILD_TIMES.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        times = json.loads(BUILD_TIMES.read_text()) if BUILD_TIMES.exists() else {}
+        for env_id, value in seconds.items():
+            times[env_id] = round(times.get(env_id, 0.0) + value, 1)
+        tmp = BUILD_TIMES.with_name(BUILD_TIMES.name + ".tmp")
+        tmp.write_text(json.dumps(dict(sorted(times.items())), indent=1) + "\n")
+        os.replace(tmp, BUILD_TIMES)
 
 
 def build(env_ids: list[str], *, output: Path, checkpoints: Path, jobs: int, record_times: bool = True) -> None:

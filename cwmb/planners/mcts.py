@@ -36,6 +36,9 @@ class MCTSConfig:
     """Softmax temperature over root visit counts when choosing the real action."""
     unvisited_q: float = 1.0
     """Value of an action never tried."""
+    action_repeat: int = 1
+    """Steps each tree edge and each rollout choice holds its action (1 = the paper's MCTS).
+    Holding actions lets random rollouts reach sparse rewards (MountainCar, Acrobot)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,7 +80,7 @@ def _simulate(model: PlanningModel, root: _Node, n_actions: int, config: MCTSCon
     leaf_value = 0.0
     if not node.terminal:
         model.set_state(node.state)
-        _, reward, terminated = model.step(action)
+        reward, terminated = _step_repeated(model, action, config)
         child = _Node(model.get_state(), terminal=terminated)
         node.children[action] = (reward, child)
         path.append((node, action, reward))
@@ -85,8 +88,9 @@ def _simulate(model: PlanningModel, root: _Node, n_actions: int, config: MCTSCon
             leaf_value = _rollout(model, n_actions, config, rng)
     # Backup: discounted return along the path.
     value = leaf_value
+    edge_discount = config.discount**config.action_repeat
     for parent, action, reward in reversed(path):
-        value = reward + config.discount * value
+        value = reward + edge_discount * value
         parent.visits += 1
         parent.action_visits[action] = parent.action_visits.get(action, 0) + 1
         parent.value_sum[action] = parent.value_sum.get(action, 0.0) + value
@@ -103,13 +107,28 @@ def _select(node: _Node, n_actions: int, config: MCTSConfig, rng: np.random.Gene
     return int(rng.choice(best))
 
 
-def _rollout(model: PlanningModel, n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> float:
-    """Discounted return of random actions from the model's current state."""
+def _step_repeated(model: PlanningModel, action: int, config: MCTSConfig) -> tuple[float, bool]:
+    """Hold `action` for `config.action_repeat` steps: (discounted reward, terminated)."""
     total, discount = 0.0, 1.0
-    for _ in range(config.rollout_depth):
-        _, reward, terminated = model.step(int(rng.integers(n_actions)))
+    for _ in range(config.action_repeat):
+        _, reward, terminated = model.step(action)
         total += discount * reward
         discount *= config.discount
         if terminated:
-            break
+            return total, True
+    return total, False
+
+
+def _rollout(model: PlanningModel, n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> float:
+    """Discounted return of random actions (each held `action_repeat` steps) from the model's state."""
+    total, discount, steps = 0.0, 1.0, 0
+    while steps < config.rollout_depth:
+        action = int(rng.integers(n_actions))
+        for _ in range(config.action_repeat):
+            _, reward, terminated = model.step(action)
+            total += discount * reward
+            discount *= config.discount
+            steps += 1
+            if terminated:
+                return total
     return total

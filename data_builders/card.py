@@ -1,0 +1,223 @@
+"""Write the dataset card (`cwmb/README.md`, Hub format) from the registry and the built files.
+
+`python -m data_builders.card` regenerates it: YAML `configs:` for the 18 environments and
+`descriptions`, then the card's sections, with statistics computed from the Parquet files that exist
+and the build times measured by `data_builders.build`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from cwmb.registry import CONTINUOUS_EPISODE_CAP, ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION
+from data_builders.build import BUILD_TIMES, DEFAULT_OUTPUT, split_path
+from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_CEM, COLLECTION_MCTS, SPLITS
+
+_HEADER = """\
+CWMB is the benchmark for **Code World Models**: Python programs, usually written by an LLM, that
+simulate a reinforcement-learning environment so that a planner can use them. Each of the 18
+Gymnasium environments has a text description (`descriptions` config) and 10 + 10 trajectories
+(`train`, which a synthesis method may see; `test`, held out, which the leaderboard scores).
+The benchmark follows Dainese et al., *Generating Code World Models with Large Language Models
+Guided by Monte Carlo Tree Search* (NeurIPS 2024); this is a new collection on maintained simulator
+versions, not the paper's files (see "Differences from the paper's release").
+
+## Loading
+
+```python
+import datasets
+ds = datasets.load_dataset("cwmb", "CartPole-v1")      # from a clone's root, offline
+import cwmb
+ds = cwmb.load("CartPole-v1")                           # after `pip install`, from anywhere, offline
+ds = cwmb.load("CartPole-v1", repo_id="ORG/cwmb")       # from a Hub dataset repo (cached)
+descriptions = cwmb.load("descriptions")["train"]
+```
+"""
+
+_PROTOCOL = f"""\
+## Collection protocol
+
+Per environment and split, 10 episodes, each from the env's own reset distribution (the first
+transition of every episode starts from the real reset state). Seeds: episode `e` of `train` resets
+with seed `e`, of `test` with `10000 + e`; the acting policy's generator uses `1000000 +` that
+seed, and planners plan on a *separate* simulator instance with its own generator.
+
+- **Discrete actions** (Blackjack, CliffWalking, Taxi, CartPole, MountainCar, Acrobot): episodes 0-4
+  take uniformly random actions; episodes 5-9 act by MCTS on the real simulator
+  ({COLLECTION_MCTS.n_simulations} simulations, random rollouts of <= {COLLECTION_MCTS.rollout_depth}
+  steps, C = {COLLECTION_MCTS.exploration}, discount {COLLECTION_MCTS.discount}, a new tree per step:
+  the paper's settings). Episodes run to termination or the episode limit.
+- **Continuous actions** (Pendulum and the MuJoCo envs): episode `i` is one open-loop CEM plan on
+  the real simulator (horizon {COLLECTION_CEM.horizon} or the episode limit if shorter,
+  {COLLECTION_CEM.n_samples} samples, {COLLECTION_CEM.n_elites} elites, initial std
+  {COLLECTION_CEM.initial_std} x the action range) with {", ".join(map(str, CEM_ITERATION_BUDGETS))}
+  iterations for episodes 0-9, executed until termination or the {CONTINUOUS_EPISODE_CAP}-step cap
+  (Reacher: 50, its own limit). More iterations give better behaviour, so the data spans qualities.
+
+`terminated` and `truncated` are kept apart: `truncated` marks the last transition of an episode cut
+by the episode limit; a code world model's `done` is compared with `terminated` only.
+
+The real simulator's state before each step (`sim_state`) puts the env back exactly
+(`cwmb.simulator.Simulator.set_state`): MuJoCo's `mjSTATE_INTEGRATION` vector, the classic-control
+`state` attribute, the toy-text discrete state, and for Blackjack the hands plus the cards the step
+drew. A test replays every stored transition from its `sim_state` and checks `next_obs`, `reward` and
+`terminated` (exact for discrete envs, <= 1e-9 for MuJoCo). For Ant and Humanoid the simulator calls
+`mj_forward` after each step, so that their v5 rewards (which read body positions before stepping) are
+a function of the state; trajectories are unchanged, rewards differ from a bare `env.step` by the
+one-substep lag of those positions (about 1e-4).
+"""
+
+_SCHEMA = """\
+## Schema
+
+| column | type | meaning |
+|---|---|---|
+| `episode` | int32 | episode index in the split (0-9) |
+| `step` | int32 | step inside the episode, from 0 |
+| `obs` | list<float64>, int64 (Taxi, CliffWalking) or list<int64> (Blackjack) | observation before the action (float32 observations widened exactly) |
+| `action` | int64 (discrete) or list<float64> (continuous) | action taken |
+| `reward` | float64 | reward of the step |
+| `next_obs` | as `obs` | observation after the action |
+| `terminated` | bool | the episode ended by the env's own rule |
+| `truncated` | bool | the episode was cut by the episode limit after this step |
+| `sim_state` | list<float64> | real simulator state before the step (see above) |
+
+The `descriptions` config has one row per environment: `env_id`, `paper_id`, `description`
+(markdown, cleaned from the installed Gymnasium docstring), spaces as JSON, planner, episode limit,
+make keywords, library versions and reference returns per protocol.
+"""
+
+_FOOTER = """\
+## Licence
+
+Apache-2.0. The environment descriptions derive from Gymnasium's documentation (MIT licence).
+
+## Citation
+
+```bibtex
+@inproceedings{dainese2024generating,
+  title     = {Generating Code World Models with Large Language Models Guided by Monte Carlo Tree Search},
+  author    = {Dainese, Nicola and Merler, Matteo and Alakuijala, Minttu and Marttinen, Pekka},
+  booktitle = {Advances in Neural Information Processing Systems},
+  year      = {2024}
+}
+```
+
+## Differences from the paper's release
+
+- Maintained ids: `CliffWalking-v1`, `Taxi-v4` (same dynamics as v0/v3) and MuJoCo `-v5` (the paper:
+  Gymnasium 0.29.1, MuJoCo v4). `Pusher-v4` cannot run on MuJoCo 3+, and MuJoCo 3+ changed the v4
+  physics of HalfCheetah, Hopper, Ant and the Humanoids, so the paper's data cannot be regenerated
+  bit-for-bit today. `Ant-v5` is made without contact forces in the observation (27 values, as the
+  paper's Ant-v4).
+- `terminated` and `truncated` are separate (the paper stored `done = terminated or truncated`).
+- Rewards are float64 as the env computes them (the paper stored float32).
+- A held-out `test` split (the paper scored on the transitions its search optimised).
+- The first transition of every MuJoCo episode comes from the real reset state (the paper's came
+  from a default-pose simulator).
+- Ant has 10 real trajectories (the paper: 2 of 10 steps); both Humanoids are included.
+- Every transition carries the simulator state, so it can be replayed exactly.
+- The paper's data can still be imported for the `paper-2024` protocol:
+  `python -m data_builders.import_paper ORIGINAL_DIR OUT_DIR` (never committed here).
+"""
+
+
+def _config_yaml(env_ids: list[str]) -> str:
+    lines = ["---", "license: apache-2.0", "pretty_name: CWMB (Code World Models Benchmark)", "configs:"]
+    for env_id in env_ids:
+        lines += [f"- config_name: {env_id}", "  data_files:"]
+        for split in SPLITS:
+            lines += [f"  - split: {split}", f"    path: data/{env_id}/{split}-*.parquet"]
+    lines += ["- config_name: descriptions", "  data_files:", "  - split: train", "    path: data/descriptions/train-*.parquet"]
+    return "\n".join(lines + ["---", ""])
+
+
+def _episode_returns(table) -> dict[int, float]:
+    episodes = np.asarray(table.column("episode"))
+    rewards = np.asarray(table.column("reward"))
+    return {int(e): float(rewards[episodes == e].sum()) for e in np.unique(episodes)}
+
+
+def _statistics_section(output: Path) -> str:
+    times = json.loads(BUILD_TIMES.read_text()) if BUILD_TIMES.exists() else {}
+    rows = [
+        "## Statistics and build times",
+        "",
+        "Per split: transitions, terminations, truncations, and the mean episode return of each policy group",
+        "(discrete: random / MCTS; continuous: CEM with 1-5 / 8-25 iterations). Build time: wall-clock",
+        "seconds to collect both splits, one core per episode, measured by `data_builders.build` on a",
+        "2-core machine with other work running.",
+        "",
+        "| env | split | transitions | terminated | truncated | return, weaker policy | return, stronger policy | build s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for env_id, record in ENVIRONMENTS.items():
+        for split in SPLITS:
+            path = split_path(output, env_id, split)
+            build_s = f"{times[env_id]:.0f}" if split == "train" and env_id in times else ""
+            if not path.exists():
+                rows.append(f"| {env_id} | {split} | not built yet | | | | | {build_s} |")
+                continue
+            table = pq.read_table(path)
+            returns = _episode_returns(table)
+            weak = [r for e, r in returns.items() if e < 5]
+            strong = [r for e, r in returns.items() if e >= 5]
+            rows.append(
+                f"| {env_id} | {split} | {table.num_rows} | {sum(table.column('terminated').to_pylist())} | "
+                f"{sum(table.column('truncated').to_pylist())} | {np.mean(weak):.1f} | {np.mean(strong):.1f} | {build_s} |"
+            )
+    total = sum(times.values())
+    rows += ["", f"Total measured build time so far: {total:.0f} s ({total / 3600:.2f} h of single-core work)."]
+    return "\n".join(rows) + "\n"
+
+
+def _versions_section() -> str:
+    rows = [
+        "## Versions",
+        "",
+        f"Built with gymnasium=={GYMNASIUM_VERSION} and mujoco=={MUJOCO_VERSION} (pinned exactly: the physics",
+        "changes between MuJoCo releases); the harness warns when the installed versions differ.",
+        "",
+        "| env | Gymnasium id and keywords | episode limit | planner | paper id | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for record in ENVIRONMENTS.values():
+        kwargs = ", ".join(f"{k}={v}" for k, v in record.make_kwargs.items())
+        made = f"`{record.env_id}`" + (f" ({kwargs})" if kwargs else "")
+        rows.append(
+            f"| {record.env_id} | {made} | {record.episode_limit} | {record.planner.upper()} | "
+            f"{record.paper_id} | {record.paper_note} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def render_card(output: Path = DEFAULT_OUTPUT) -> str:
+    return "\n".join(
+        [
+            _config_yaml(list(ENVIRONMENTS)),
+            "# CWMB: Code World Models Benchmark\n",
+            _HEADER,
+            _PROTOCOL,
+            _SCHEMA,
+            _versions_section(),
+            _statistics_section(output),
+            _FOOTER,
+        ]
+    )
+
+
+def write_card(output: Path = DEFAULT_OUTPUT) -> Path:
+    path = output / "README.md"
+    tmp = path.with_name("README.md.tmp")
+    tmp.write_text(render_card(output))
+    os.replace(tmp, path)
+    return path
+
+
+if __name__ == "__main__":
+    print(write_card())

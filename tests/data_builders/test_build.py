@@ -1,0 +1,52 @@
+"""The builder is deterministic (byte-identical files), resumable, and writes atomically."""
+
+import pyarrow.parquet as pq
+import pytest
+
+from cwmb.dataset.load import split_file
+from data_builders import build
+from data_builders.collect import collect_episode, episode_seeds
+from cwmb.registry import get_env
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Taxi-v4", "Blackjack-v1", "InvertedPendulum-v5"])
+def test_rebuilding_a_split_gives_byte_identical_files(env_id, tmp_path):
+    if not split_file(env_id, "train").exists():
+        pytest.skip(f"{env_id} not built yet")
+    build.build([env_id], output=tmp_path / "out", checkpoints=tmp_path / "ckpt", jobs=1, record_times=False)
+    for split in ("train", "test"):
+        rebuilt = split_file(env_id, split, tmp_path / "out").read_bytes()
+        assert rebuilt == split_file(env_id, split).read_bytes(), f"{env_id}/{split} differs from the committed file"
+
+
+def test_interrupted_build_resumes_from_checkpoints(tmp_path):
+    checkpoints, output = tmp_path / "ckpt", tmp_path / "out"
+    # Pretend a previous run stopped after episode 3 of the train split: only that checkpoint exists.
+    _, _, _, seconds = build.build_episode("CliffWalking-v1", "train", 3, checkpoints)
+    assert seconds > 0
+    kept = (checkpoints / "CliffWalking-v1" / "train" / "episode-03.parquet").stat().st_mtime_ns
+    build.build(["CliffWalking-v1"], output=output, checkpoints=checkpoints, jobs=1, record_times=False)
+    assert (checkpoints / "CliffWalking-v1" / "train" / "episode-03.parquet").stat().st_mtime_ns == kept
+    assert build.build_episode("CliffWalking-v1", "train", 3, checkpoints)[3] == 0.0  # not collected again
+    table = pq.read_table(split_file("CliffWalking-v1", "train", output))
+    assert sorted(set(table.column("episode").to_pylist())) == list(range(10))
+    assert not list(tmp_path.rglob("*.tmp")), "temporary files left behind"
+
+
+def test_episode_starts_at_real_reset_and_truncation_is_separate():
+    record = get_env("Taxi-v4")
+    rows = collect_episode(record, "train", 0)  # uniformly random: runs to the 200-step limit
+    env = record.make()
+    obs, _ = env.reset(seed=episode_seeds("train", 0).reset)
+    assert rows[0]["obs"] == int(obs)
+    last = rows[-1]
+    assert last["truncated"] != last["terminated"] or not (last["truncated"] or last["terminated"])
+    assert all(not r["truncated"] for r in rows[:-1])
+    if len(rows) == record.episode_limit and not last["terminated"]:
+        assert last["truncated"]
+
+
+def test_train_and_test_seeds_are_disjoint():
+    train = {episode_seeds("train", e).reset for e in range(10)} | {episode_seeds("train", e).policy for e in range(10)}
+    test = {episode_seeds("test", e).reset for e in range(10)} | {episode_seeds("test", e).policy for e in range(10)}
+    assert not train & test
