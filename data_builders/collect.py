@@ -4,7 +4,7 @@ Following the paper (Dainese et al. 2024, "CWMB" section), each split of each en
 10 trajectories:
 
 - discrete actions: episodes 0-4 uniformly random, episodes 5-9 chosen by MCTS planning on the real
-  simulator (the paper's MCTS settings), each up to the env's episode limit;
+  simulator (the cwmb-v1 MCTS settings), each up to the env's episode limit;
 - continuous actions: episode i is one open-loop CEM plan on the real simulator (horizon 100 or the
   episode limit if shorter, 1000 samples, 100 elites) with `CEM_ITERATION_BUDGETS[i]` iterations,
   executed until termination or the 100-step cap; bigger budgets give better behaviour.
@@ -14,13 +14,15 @@ The `test` split uses the same protocol with disjoint seeds. Every seed comes fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from cwmb.dataset.schema import encode_action, encode_observation
-from cwmb.planners import cem, mcts
+from cwmb.episodes import CEMPolicy, MCTSPolicy, Policy, RandomPolicy
+from cwmb.planners import cem
+from cwmb.protocols import CWMB_V1
 from cwmb.registry import EnvRecord
 from cwmb.simulator import Simulator
 
@@ -28,7 +30,9 @@ EPISODES_PER_SPLIT = 10
 SPLITS = ("train", "test")
 CEM_ITERATION_BUDGETS = (1, 2, 3, 4, 5, 8, 12, 16, 20, 25)
 COLLECTION_CEM = cem.CEMConfig(horizon=100, n_samples=1000, n_elites=100, n_iterations=1)
-COLLECTION_MCTS = mcts.MCTSConfig()  # the paper's settings: 25 simulations, rollouts of <= 100 steps
+#: Discrete planning episodes use the cwmb-v1 MCTS (the paper's MCTS does no better than random on
+#: MountainCar and Acrobot, so its "planner" episodes there would be random ones).
+COLLECTION_PROTOCOL = CWMB_V1
 _SPLIT_SEED_BASE = {"train": 0, "test": 10_000}
 
 
@@ -53,6 +57,18 @@ def episode_policy(record: EnvRecord, episode: int) -> str:
     return f"cem-{CEM_ITERATION_BUDGETS[episode]}"
 
 
+def collection_policy(record: EnvRecord, episode: int, model: Simulator, rng: np.random.Generator, action_space) -> Policy:
+    """The policy that plays `episode` (see the module docstring)."""
+    name = episode_policy(record, episode)
+    if name == "random":
+        return RandomPolicy(action_space, rng)
+    if name == "mcts":
+        return MCTSPolicy(model, action_space, COLLECTION_PROTOCOL.mcts_for(record.env_id), rng)
+    horizon = min(COLLECTION_CEM.horizon, record.episode_limit)
+    config = replace(COLLECTION_CEM, horizon=horizon, replan_every=horizon, n_iterations=CEM_ITERATION_BUDGETS[episode])
+    return CEMPolicy(model, action_space, config, rng)
+
+
 def collect_episode(record: EnvRecord, split: str, episode: int) -> list[dict[str, Any]]:
     """Play one episode of the protocol on the real simulator and return its transition rows."""
     seeds = episode_seeds(split, episode)
@@ -60,28 +76,12 @@ def collect_episode(record: EnvRecord, split: str, episode: int) -> list[dict[st
     # The planner's model is a second simulator with its own generator: it cannot see the real
     # env's future random draws (the Blackjack oracle pitfall of the original release).
     planning_model = Simulator(record, seed=seeds.policy)
-    rng = np.random.default_rng(seeds.policy)
     obs = simulator.reset(seed=seeds.reset)
-    policy = episode_policy(record, episode)
-    action_space = simulator.env.action_space
-
-    open_loop_plan: np.ndarray | None = None
-    if policy.startswith("cem"):
-        config = COLLECTION_CEM.__class__(**{**COLLECTION_CEM.to_dict(), "n_iterations": CEM_ITERATION_BUDGETS[episode]})
-        horizon = min(config.horizon, record.episode_limit)
-        open_loop_plan = cem.plan(
-            planning_model, simulator.get_state(), action_space.low, action_space.high, config, rng, horizon=horizon
-        )
-
+    policy = collection_policy(record, episode, planning_model, np.random.default_rng(seeds.policy), simulator.env.action_space)
     rows = []
     for step in range(record.episode_limit):
         state = simulator.get_state()
-        if open_loop_plan is not None:
-            action = open_loop_plan[step]
-        elif policy == "random":
-            action = int(rng.integers(action_space.n))
-        else:
-            action = mcts.plan(planning_model, state, int(action_space.n), COLLECTION_MCTS, rng)
+        action = policy.act(simulator, obs)
         next_obs, reward, terminated = simulator.step(action)
         if record.family == "blackjack":
             state = np.concatenate([state, simulator.last_drawn_cards]).astype(np.float64)

@@ -80,6 +80,21 @@ def load(env_id: str, *, repo_id: str | None = None, revision: str | None = None
     return datasets.load_dataset(str(folder), config)
 
 
+def dataset_revision(source: str | Path | None = None) -> str:
+    """SHA-256 over every Parquet file of a Hub-layout folder (paths and bytes, in sorted order).
+
+    Results record it, so a result is never compared with numbers computed on other data.
+    """
+    import hashlib
+
+    folder = Path(source) if source is not None else PACKAGED_DATASET
+    digest = hashlib.sha256()
+    for path in sorted((folder / "data").glob("*/*.parquet")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class Transitions:
     """One split decoded into native types (what `Environment.set_state/step` receive and return)."""

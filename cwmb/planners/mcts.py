@@ -37,8 +37,11 @@ class MCTSConfig:
     unvisited_q: float = 1.0
     """Value of an action never tried."""
     action_repeat: int = 1
-    """Steps each tree edge and each rollout choice holds its action (1 = the paper's MCTS).
-    Holding actions lets random rollouts reach sparse rewards (MountainCar, Acrobot)."""
+    """Steps each tree edge, each rollout choice and each real decision hold their action (1 = the
+    paper's MCTS). Holding actions lets random rollouts reach sparse rewards (MountainCar, Acrobot)."""
+    reuse_tree: bool = False
+    """Keep the chosen child's subtree as the next decision's root (False = a new tree every step,
+    as the paper). The root's state is always replaced by the real one."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,19 +57,37 @@ class _Node:
     action_visits: dict[int, int] = field(default_factory=dict)
 
 
-def plan(model: PlanningModel, state: Any, n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> int:
-    """Action to take in `state` after `config.n_simulations` simulations of `model`."""
-    root = _Node(state, terminal=False)
+@dataclass(frozen=True)
+class Decision:
+    action: int
+    """The action to take (held `action_repeat` real steps)."""
+    subtree: _Node | None
+    """The chosen action's subtree, to pass back as `reuse` when `reuse_tree` is on."""
+
+
+def plan(
+    model: PlanningModel,
+    state: Any,
+    n_actions: int,
+    config: MCTSConfig,
+    rng: np.random.Generator,
+    reuse: _Node | None = None,
+) -> Decision:
+    """Decide in `state` after `config.n_simulations` simulations of `model`."""
+    root = reuse if (reuse is not None and config.reuse_tree) else _Node(state, terminal=False)
+    root.state, root.terminal = state, False
     for _ in range(config.n_simulations):
         _simulate(model, root, n_actions, config, rng)
     visits = np.array([root.action_visits.get(a, 0) for a in range(n_actions)], dtype=np.float64)
     logits = (visits - visits.max()) / config.temperature
     probabilities = np.exp(logits) / np.exp(logits).sum()
-    return int(rng.choice(n_actions, p=probabilities))
+    action = int(rng.choice(n_actions, p=probabilities))
+    child = root.children.get(action)
+    return Decision(action, child[1] if child and config.reuse_tree else None)
 
 
 def _simulate(model: PlanningModel, root: _Node, n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> None:
-    # Selection: descend through fully expanded nodes by UCB1.
+    # Selection: descend through expanded actions by UCB1 until an untried action (or a terminal).
     path: list[tuple[_Node, int, float]] = []
     node = root
     while not node.terminal:
@@ -76,16 +97,20 @@ def _simulate(model: PlanningModel, root: _Node, n_actions: int, config: MCTSCon
         reward, child = node.children[action]
         path.append((node, action, reward))
         node = child
-    # Expansion: step the model once from the leaf.
+    # Expansion and rollout in one model call: the new edge holds `action` for `action_repeat`
+    # steps, then random actions (each held `action_repeat` steps) up to `rollout_depth` more.
     leaf_value = 0.0
     if not node.terminal:
-        model.set_state(node.state)
-        reward, terminated = _step_repeated(model, action, config)
-        child = _Node(model.get_state(), terminal=terminated)
-        node.children[action] = (reward, child)
-        path.append((node, action, reward))
-        if not terminated:
-            leaf_value = _rollout(model, n_actions, config, rng)
+        repeat = config.action_repeat
+        playout = model.play(node.state, [action] * repeat + _random_actions(n_actions, config, rng), keep_state_after=repeat)
+        discounts = config.discount ** np.arange(len(playout.rewards))
+        edge_reward = float(np.dot(playout.rewards[:repeat], discounts[:repeat]))
+        edge_terminal = playout.terminated and len(playout.rewards) <= repeat
+        child = _Node(playout.state_after, terminal=edge_terminal)
+        node.children[action] = (edge_reward, child)
+        path.append((node, action, edge_reward))
+        if not edge_terminal:
+            leaf_value = float(np.dot(playout.rewards[repeat:], discounts[: len(playout.rewards) - repeat]))
     # Backup: discounted return along the path.
     value = leaf_value
     edge_discount = config.discount**config.action_repeat
@@ -107,28 +132,7 @@ def _select(node: _Node, n_actions: int, config: MCTSConfig, rng: np.random.Gene
     return int(rng.choice(best))
 
 
-def _step_repeated(model: PlanningModel, action: int, config: MCTSConfig) -> tuple[float, bool]:
-    """Hold `action` for `config.action_repeat` steps: (discounted reward, terminated)."""
-    total, discount = 0.0, 1.0
-    for _ in range(config.action_repeat):
-        _, reward, terminated = model.step(action)
-        total += discount * reward
-        discount *= config.discount
-        if terminated:
-            return total, True
-    return total, False
-
-
-def _rollout(model: PlanningModel, n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> float:
-    """Discounted return of random actions (each held `action_repeat` steps) from the model's state."""
-    total, discount, steps = 0.0, 1.0, 0
-    while steps < config.rollout_depth:
-        action = int(rng.integers(n_actions))
-        for _ in range(config.action_repeat):
-            _, reward, terminated = model.step(action)
-            total += discount * reward
-            discount *= config.discount
-            steps += 1
-            if terminated:
-                return total
-    return total
+def _random_actions(n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> list[int]:
+    """The rollout policy: uniformly random actions, each held `action_repeat` steps."""
+    choices = rng.integers(n_actions, size=-(-config.rollout_depth // config.action_repeat))
+    return np.repeat(choices, config.action_repeat)[: config.rollout_depth].tolist()

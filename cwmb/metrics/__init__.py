@@ -1,0 +1,47 @@
+"""Scoring a code world model: the comparator, transition accuracy, normalised return and means.
+
+Both protocols side by side: `cwmb-v1` (the default, with stated tolerances and `done` = termination)
+and `paper-2024` (the paper's metric exactly as its code computed it).
+"""
+
+from __future__ import annotations
+
+# Comparison
+from cwmb.metrics.compare import (
+    CWMB_V1_ATOL,
+    CWMB_V1_RTOL,
+    PAPER_2024_ATOL,
+    PAPER_2024_RTOL,
+    PROTOCOLS,
+    elements_equal,
+    states_equal,
+)
+
+# Transition accuracy
+from cwmb.metrics.accuracy import SCORERS, AccuracyResult, Misprediction, score_paper_2024, score_v1
+
+# Returns and means over environments
+from cwmb.metrics.normalise import GroupMean, NotApplicable, aggregate, bootstrap_ci, normalised_return
+
+__all__ = [
+    # comparison
+    "CWMB_V1_ATOL",
+    "CWMB_V1_RTOL",
+    "PAPER_2024_ATOL",
+    "PAPER_2024_RTOL",
+    "PROTOCOLS",
+    "elements_equal",
+    "states_equal",
+    # transition accuracy
+    "SCORERS",
+    "AccuracyResult",
+    "Misprediction",
+    "score_paper_2024",
+    "score_v1",
+    # returns and means
+    "GroupMean",
+    "NotApplicable",
+    "aggregate",
+    "bootstrap_ci",
+    "normalised_return",
+]

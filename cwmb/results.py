@@ -1,0 +1,110 @@
+"""The result file: one JSON per (submission, protocol) run, versioned and written atomically.
+
+Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown values are null:
+
+```
+{
+  "schema_version": 1,
+  "kind": "evaluated" | "reported",        # reported = numbers copied from a paper, never averaged with ours
+  "harness_version": "0.1.0",
+  "created": "2026-11-26T09:00:00Z",
+  "submission": {"name", "method", "model", "llm_calls", "seed", "url", "sha256", "files": {env: sha256}},
+  "protocol": {...Protocol.to_dict()...},
+  "dataset": {"revision": sha256 of the data files, "source": "packaged" | path | repo id},
+  "libraries": {"python", "cwmb", "gymnasium", "mujoco", "numpy"},
+  "envs": {
+    "<env_id>": {
+      "status": "ok" | "failed",
+      "failure": null | {"category", "message", "traceback"},
+      "accuracy": {"<split>": {"accuracy", "state_accuracy", "reward_accuracy", "done_accuracy",
+                               "fully_correct", "n_transitions", "n_failed", "failures": {category: count}}},
+      "planning": null | {"episode_returns": [...], "mean_return", "random_return", "oracle_return",
+                          "normalised_return": float | null, "not_applicable": null | reason,
+                          "normalised_ci95": [low, high] | null, "episode_seeds": [...]},
+      "seconds": {"accuracy": s, "planning": s}
+    }
+  },
+  "aggregate": {"accuracy": {"mean", "ci95"}, "normalised_return": {"mean", "ci95"},
+                "discrete": {...same two...}, "continuous": {...same two...}},
+  "source": null | {"paper": ..., "table": ...}     # for reported rows
+}
+```
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from cwmb.errors import CWMBError
+
+RESULT_SCHEMA_VERSION = 1
+_TOP_LEVEL = ("schema_version", "kind", "harness_version", "submission", "protocol", "dataset", "envs", "aggregate")
+
+
+class InvalidResult(CWMBError):
+    """A result file that does not follow the schema (the message says where)."""
+
+
+def validate_result(result: Any) -> None:
+    """Raise `InvalidResult` naming the first problem: missing keys, wrong version, NaN, bad status."""
+    if not isinstance(result, dict):
+        raise InvalidResult("a result must be a JSON object")
+    missing = [k for k in _TOP_LEVEL if k not in result]
+    if missing:
+        raise InvalidResult(f"result lacks {', '.join(missing)}")
+    if result["schema_version"] != RESULT_SCHEMA_VERSION:
+        raise InvalidResult(f"schema_version {result['schema_version']!r}; this harness reads {RESULT_SCHEMA_VERSION}")
+    if result["kind"] not in ("evaluated", "reported"):
+        raise InvalidResult(f"kind must be 'evaluated' or 'reported', not {result['kind']!r}")
+    if not isinstance(result["envs"], dict) or not result["envs"]:
+        raise InvalidResult("envs must be a non-empty object keyed by environment id")
+    for env_id, entry in result["envs"].items():
+        if entry.get("status") not in ("ok", "failed"):
+            raise InvalidResult(f"envs.{env_id}.status must be 'ok' or 'failed'")
+    bad = _first_non_finite(result)
+    if bad:
+        raise InvalidResult(f"non-finite number at {bad}; write null for a missing value")
+
+
+def _first_non_finite(value: Any, where: str = "") -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "<root>"
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _first_non_finite(item, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
+def write_result(result: dict[str, Any], path: str | Path) -> Path:
+    """Validate and write atomically (temp file + rename): a killed run leaves no partial file."""
+    validate_result(result)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=False, allow_nan=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_result(path: str | Path) -> dict[str, Any]:
+    """Read and validate a result file; one-line errors for unreadable or malformed JSON."""
+    path = Path(path)
+    try:
+        result = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InvalidResult(f"no result file at {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InvalidResult(f"{path} is not valid JSON ({error}); was the run interrupted?") from None
+    validate_result(result)
+    return result

@@ -1,0 +1,159 @@
+"""`openai`: any OpenAI-compatible chat-completions server, through the `openai` package.
+
+One backend covers OpenAI itself and the servers that speak its protocol: vLLM
+(``vllm serve MODEL``, base URL ``http://HOST:8000/v1``), Ollama (``http://HOST:11434/v1``),
+llama.cpp's ``llama-server`` (``http://HOST:8080/v1``) and Hugging Face TGI (``http://HOST/v1``).
+
+Settings come from the arguments first, then from the environment (read here, at construction,
+and nowhere in the search code):
+
+==============  =====================  =============================================
+setting         argument               environment variable
+==============  =====================  =============================================
+model           ``model``              ``CWMB_LLM_MODEL``
+server URL      ``base_url``           ``OPENAI_BASE_URL`` (default: api.openai.com)
+API key         ``api_key``            ``OPENAI_API_KEY`` (local servers: not needed)
+==============  =====================  =============================================
+
+Rate limits (429), server errors (5xx), timeouts and dropped connections are retried with
+exponential backoff (honouring a ``Retry-After`` header); other errors fail at once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+
+from cwmb.solvers.llm.base import BackendNotConfigured, Completion, LLMBackend, LLMError, Message, SamplingParams
+
+#: Status codes worth retrying: rate limit, request timeout, conflict, and server-side errors.
+RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+
+
+class OpenAIBackend(LLMBackend):
+    """Chat completions from an OpenAI-compatible server.
+
+    Args:
+        model: model name as the server knows it (e.g. ``meta-llama/Meta-Llama-3-70B-Instruct``).
+        base_url: server URL ending in ``/v1``; None for OpenAI itself.
+        api_key: API key; local servers accept any (``"EMPTY"`` is sent when none is given).
+        max_retries: retries after the first attempt, on retryable errors only.
+        backoff: first wait in seconds; doubled at every retry, capped at `max_backoff`.
+        timeout: seconds to wait for one answer.
+        sleep: the waiting function (default `time.sleep`; tests pass a fake one).
+    """
+
+    name = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        max_retries: int = 6,
+        backoff: float = 2.0,
+        max_backoff: float = 60.0,
+        timeout: float = 600.0,
+        sleep: Callable[[float], None] | None = None,
+    ):
+        try:
+            import openai
+        except ImportError:
+            raise BackendNotConfigured(
+                'the openai backend needs the `openai` package: pip install "cwmb[solver]"'
+            ) from None
+        self._openai = openai
+        self.model = model
+        self.base_url = base_url
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._sleep = sleep if sleep is not None else lambda seconds: time.sleep(seconds)
+        # Retries are ours (counted and recorded), not the client's.
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout)
+
+    @classmethod
+    def from_settings(
+        cls,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **options,
+    ) -> OpenAIBackend:
+        """Build from explicit settings, falling back to the environment variables above.
+
+        Raises:
+            BackendNotConfigured: no model, or neither a server URL nor an API key.
+        """
+        environ = os.environ if environ is None else environ
+        model = model or environ.get("CWMB_LLM_MODEL")
+        base_url = base_url or environ.get("OPENAI_BASE_URL")
+        api_key = api_key or environ.get("OPENAI_API_KEY")
+        if not model:
+            raise BackendNotConfigured(
+                "no LLM model configured: pass --model NAME (or set CWMB_LLM_MODEL), e.g. "
+                "--model meta-llama/Meta-Llama-3-70B-Instruct --base-url http://localhost:8000/v1"
+            )
+        if not base_url and not api_key:
+            raise BackendNotConfigured(
+                "no LLM server configured: pass --base-url URL for a local OpenAI-compatible server "
+                "(vLLM, Ollama, llama.cpp, TGI), or set OPENAI_API_KEY to use api.openai.com"
+            )
+        return cls(model, base_url=base_url, api_key=api_key, **options)
+
+    def complete(self, messages: list[Message], params: SamplingParams, *, sample_index: int = 0) -> Completion:
+        openai = self._openai
+        request = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "max_tokens": params.max_tokens,
+        }
+        if params.seed is not None:
+            request["seed"] = params.seed
+        for attempt in range(self.max_retries + 1):
+            try:
+                response = self._client.chat.completions.create(**request)
+                break
+            except (openai.APIConnectionError, openai.APITimeoutError) as error:  # timeout subclasses connection
+                retry_after, reason = None, f"{type(error).__name__}: {error}"
+            except openai.APIStatusError as error:
+                if error.status_code not in RETRYABLE_STATUS:
+                    raise LLMError(
+                        f"{self.base_url or 'api.openai.com'} refused the request for model {self.model!r}: "
+                        f"HTTP {error.status_code} {error.message}"
+                    ) from None
+                retry_after, reason = _retry_after(error), f"HTTP {error.status_code} {error.message}"
+            if attempt == self.max_retries:
+                raise LLMError(
+                    f"LLM call failed after {self.max_retries + 1} attempts ({reason}); "
+                    "the server at " f"{self.base_url or 'api.openai.com'} is overloaded or down"
+                )
+            delay = min(self.max_backoff, self.backoff * 2**attempt)
+            if retry_after is not None:
+                delay = min(self.max_backoff, max(delay, retry_after))
+            self._sleep(delay)
+        choice = response.choices[0]
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=choice.message.content or "",
+            model=response.model or self.model,
+            prompt_tokens=getattr(usage, "prompt_tokens", None),
+            completion_tokens=getattr(usage, "completion_tokens", None),
+            finish_reason=choice.finish_reason,
+            retries=attempt,
+        )
+
+
+def _retry_after(error) -> float | None:
+    """Seconds from a ``Retry-After`` header, when the server sent a number."""
+    try:
+        value = error.response.headers.get("retry-after")
+        return float(value) if value is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None

@@ -1,0 +1,90 @@
+"""Small valid result files for the leaderboard tests, shaped as `cwmb-eval` writes them (`cwmb.results`).
+
+`evaluated(...)` builds an evaluated run on a fake dataset revision; the tests give the store the same
+revision (`Store(..., dataset_revision=REVISION)`, or `--data` a folder from `fake_dataset`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from cwmb.protocols import PROTOCOLS
+from cwmb.registry import ENV_IDS
+
+REVISION = "f" * 64
+
+
+def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = REVISION, seed: int | None = 0,
+              accuracy: float | dict[str, float] = 0.5, normalised: float | dict[str, float | None] = 0.5,
+              failed: tuple[str, ...] = (), not_applicable: tuple[str, ...] = (),
+              splits: tuple[str, ...] = ("train", "test")) -> dict[str, Any]:
+    """An evaluated result with every env: `accuracy`/`normalised` per env (a number for all, or a dict)."""
+    envs = {}
+    for i, env_id in enumerate(ENV_IDS):
+        if env_id in failed:
+            envs[env_id] = {"status": "failed", "failure": {"category": "timeout", "message": "step() took 2.1 s, "
+                            "limit 1.0 s", "traceback": ""}, "accuracy": {}, "planning": None,
+                            "seconds": {"accuracy": 1.0, "planning": 0.0}}
+            continue
+        acc = accuracy[env_id] if isinstance(accuracy, dict) else accuracy
+        norm = normalised.get(env_id) if isinstance(normalised, dict) else normalised
+        reason = "oracle no better than random" if env_id in not_applicable else None
+        if reason:
+            norm = None
+        envs[env_id] = {
+            "status": "ok",
+            "failure": None,
+            "accuracy": {split: {"accuracy": acc, "state_accuracy": acc, "reward_accuracy": acc, "done_accuracy": acc,
+                                 "fully_correct": acc, "n_transitions": 100, "n_failed": 0, "failures": {}}
+                         for split in splits},
+            "planning": {"episode_returns": [1.0, 2.0], "mean_return": 1.5, "random_return": 0.0, "oracle_return": 3.0,
+                         "normalised_return": norm, "not_applicable": reason,
+                         "normalised_ci95": None if norm is None else [norm - 0.1, norm + 0.1],
+                         "episode_seeds": [30_000 + i, 30_001 + i]},
+            "seconds": {"accuracy": 0.1, "planning": 1.0},
+        }
+    return {
+        "schema_version": 1,
+        "kind": "evaluated",
+        "harness_version": "0.1.0",
+        "created": "2026-11-26T09:00:00Z",
+        "submission": {"name": name, "method": "hand-written", "model": None, "llm_calls": 0, "seed": seed,
+                       "url": "https://example.org/" + name, "sha256": "ab" * 32, "files": {}},
+        "protocol": PROTOCOLS[protocol].to_dict(),
+        "dataset": {"revision": revision, "source": "packaged"},
+        "libraries": {"python": "3.11.2", "cwmb": "0.1.0", "gymnasium": "1.4.0", "mujoco": "4.0.0", "numpy": "2.4.6"},
+        "envs": envs,
+        "aggregate": {"accuracy": {"mean": None, "ci95": None}, "normalised_return": {"mean": None, "ci95": None},
+                      "discrete": {"accuracy": {"mean": None, "ci95": None},
+                                   "normalised_return": {"mean": None, "ci95": None}},
+                      "continuous": {"accuracy": {"mean": None, "ci95": None},
+                                     "normalised_return": {"mean": None, "ci95": None}}},
+        "source": None,
+    }
+
+
+def write(result: dict[str, Any], path: Path) -> Path:
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    return path
+
+
+def modified(result: dict[str, Any], change) -> dict[str, Any]:
+    """A deep copy of `result` with `change(copy)` applied."""
+    other = copy.deepcopy(result)
+    change(other)
+    return other
+
+
+def fake_dataset(folder: Path) -> Path:
+    """A Hub-layout folder with one tiny 'Parquet' file, enough for `dataset_revision(folder)`."""
+    (folder / "data" / "Taxi-v4").mkdir(parents=True)
+    (folder / "data" / "Taxi-v4" / "test-00000-of-00001.parquet").write_bytes(b"not really parquet")
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative path -> bytes), to assert that nothing changed."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

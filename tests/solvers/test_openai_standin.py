@@ -1,0 +1,132 @@
+"""The `openai` backend through the real `openai` client, against a local stand-in server.
+
+`tests/solvers/openai_standin.py` is a STAND-IN for an OpenAI-compatible server on 127.0.0.1
+(no real model, no network): it checks the HTTP path, retries on 429/500, the transcript, and that
+replaying the transcript offline rebuilds the same search tree.
+"""
+
+import json
+import re
+
+import pytest
+
+pytest.importorskip("openai")
+
+from cwmb.solvers.cli import main  # noqa: E402
+from cwmb.solvers.gif_mcts import GIFMCTS, GIFMCTSConfig  # noqa: E402
+from cwmb.solvers.llm import make_backend  # noqa: E402
+from cwmb.solvers.llm.base import LLMError, SamplingParams  # noqa: E402
+from cwmb.solvers.llm.openai_backend import OpenAIBackend  # noqa: E402
+from cwmb.solvers.llm.replay import ReplayBackend  # noqa: E402
+from cwmb.solvers.llm.transcript import RecordingLLM, read_transcript  # noqa: E402
+from tests.solvers.helpers import TASK, FakeScorer, scripted_programs, write_descriptions  # noqa: E402
+from tests.solvers.openai_standin import OpenAIStandIn  # noqa: E402
+
+MESSAGES = [{"role": "user", "content": "hello"}]
+SPECS = [0.2, 0.7, (0.1, True), 0.4, 0.6, 0.3]
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_settings(monkeypatch):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CWMB_LLM_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def backend_for(server, sleeps=None, **options):
+    sleeps = [] if sleeps is None else sleeps
+    return OpenAIBackend("standin-model", base_url=server.base_url, sleep=sleeps.append, backoff=0.5, **options)
+
+
+def test_a_call_through_the_openai_client():
+    with OpenAIStandIn(lambda messages, n: "hi there") as server:
+        completion = backend_for(server).complete(MESSAGES, SamplingParams(temperature=0.7, top_p=0.9, max_tokens=64, seed=5))
+    assert completion.text == "hi there" and completion.model == "standin-model"
+    assert (completion.prompt_tokens, completion.completion_tokens, completion.retries) == (1, 2, 0)
+    body = server.requests[0]["body"]
+    assert server.requests[0]["path"] == "/v1/chat/completions"
+    assert body["messages"] == MESSAGES and body["model"] == "standin-model"
+    assert (body["temperature"], body["top_p"], body["max_tokens"], body["seed"]) == (0.7, 0.9, 64, 5)
+
+
+def test_retries_on_429_and_500_with_backoff():
+    sleeps = []
+    with OpenAIStandIn(lambda messages, n: "finally") as server:
+        server.failures = [(429, {}), (500, {}), (503, {"retry-after": "3"})]
+        completion = backend_for(server, sleeps).complete(MESSAGES, SamplingParams())
+    assert completion.text == "finally" and completion.retries == 3
+    assert len(server.requests) == 4
+    assert sleeps == [0.5, 1.0, 3.0]  # doubling backoff; Retry-After wins when longer
+
+
+def test_gives_up_after_the_last_retry():
+    with OpenAIStandIn(lambda messages, n: "never") as server:
+        server.failures = [(429, {})] * 3
+        with pytest.raises(LLMError, match=re.escape("LLM call failed after 3 attempts (HTTP 429")):
+            backend_for(server, max_retries=2).complete(MESSAGES, SamplingParams())
+    assert len(server.requests) == 3
+
+
+def test_client_errors_are_not_retried():
+    with OpenAIStandIn(lambda messages, n: "never") as server:
+        server.failures = [(400, {})]
+        with pytest.raises(LLMError, match="HTTP 400"):
+            backend_for(server).complete(MESSAGES, SamplingParams())
+    assert len(server.requests) == 1
+
+
+def test_unreachable_server_is_retried_then_reported():
+    with OpenAIStandIn(lambda messages, n: "x") as server:
+        url = server.base_url
+    sleeps = []
+    backend = OpenAIBackend("m", base_url=url, sleep=sleeps.append, backoff=0.01, max_retries=1, timeout=5)
+    with pytest.raises(LLMError, match="after 2 attempts"):
+        backend.complete(MESSAGES, SamplingParams())
+    assert sleeps == [0.01]
+
+
+def test_settings_from_the_environment(monkeypatch):
+    with OpenAIStandIn(lambda messages, n: "env") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("CWMB_LLM_MODEL", "from-env")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        backend = make_backend("openai")
+        assert backend.model == "from-env" and backend.complete(MESSAGES, SamplingParams()).text == "env"
+    assert server.requests[0]["auth"] == "Bearer sk-test"
+
+
+def test_gif_mcts_through_the_server_then_replayed_offline(tmp_path):
+    path = tmp_path / "transcript.jsonl"
+    with OpenAIStandIn(scripted_programs(SPECS)) as server:
+        server.failures = [(429, {}), (500, {})]  # the first call is retried twice
+        llm = RecordingLLM(backend_for(server), SamplingParams(seed=0), transcript=path, context={"env_id": "Taxi-v4"})
+        live = GIFMCTS(TASK, llm, FakeScorer(), GIFMCTSConfig(budget=6)).run()
+    assert len(server.requests) == 6 + 2
+    records = read_transcript(path)
+    assert len(records) == 6 and records[0]["retries"] == 2 and records[0]["backend"] == "openai"
+    assert all(r["prompt_tokens"] > 0 and r["completion_tokens"] > 0 and r["latency_s"] >= 0 for r in records)
+    assert [r["tag"] for r in records] == [s.action for s in live.steps]
+    assert live.tokens == sum(r["prompt_tokens"] + r["completion_tokens"] for r in records)
+
+    # The server is gone: the replay answers every call from the transcript.
+    replay = RecordingLLM(ReplayBackend(path), SamplingParams(seed=0))
+    replayed = GIFMCTS(TASK, replay, FakeScorer(), GIFMCTSConfig(budget=6)).run()
+    assert json.dumps(replayed.tree, sort_keys=True) == json.dumps(live.tree, sort_keys=True)
+
+
+def test_cli_with_the_openai_backend_then_replay(tmp_path, capsys, monkeypatch):
+    sleeps = []
+    monkeypatch.setattr("cwmb.solvers.llm.openai_backend.time.sleep", sleeps.append)
+    descriptions = write_descriptions(tmp_path / "descriptions.jsonl")
+    common = ["--env", "Taxi-v4", "--method", "gif-mcts", "--budget", "5", "--seed", "1", "--descriptions", str(descriptions)]
+    with OpenAIStandIn(scripted_programs(SPECS)) as server:
+        server.failures = [(500, {})]
+        code = main([*common, "--backend", "openai", "--base-url", server.base_url, "--model", "standin-model",
+                     "--out", str(tmp_path / "live")], scorer=FakeScorer())
+    assert code == 0 and sleeps == [2.0]  # the default first backoff
+    assert "call 5/5" in capsys.readouterr().err
+    code = main([*common, "--backend", "replay", "--transcript", str(tmp_path / "live" / "transcript.jsonl"),
+                 "--out", str(tmp_path / "replayed")], scorer=FakeScorer())
+    assert code == 0
+    for name in ("Taxi-v4.py", "trees/Taxi-v4.json"):
+        assert (tmp_path / "live" / name).read_text() == (tmp_path / "replayed" / name).read_text()
