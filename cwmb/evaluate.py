@@ -14,7 +14,7 @@ import platform
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -117,12 +117,28 @@ def _predict(model: SandboxedWorldModel, transitions: Transitions) -> tuple[list
 
 @dataclass(frozen=True)
 class ProgramCheck:
-    """Train-split check of one candidate program (what a synthesis method sees)."""
+    """The harness's verdict on one candidate program: all a synthesis method learns about it."""
 
     accuracy: float
-    failure: Failure | None
-    mispredictions: list[str]
-    step_errors: list[Failure]
+    """cwmb-v1 transition accuracy in [0, 1]; 0.0 when the program failed to load."""
+    failure: Failure | None = None
+    """Load-time failure (the program could not be imported or instantiated), else None."""
+    mispredictions: list[str] = field(default_factory=list)
+    """Readable blocks describing mispredicted transitions (inputs, ground truth, prediction)."""
+    step_errors: list[Failure] = field(default_factory=list)
+    """Exceptions raised while stepping individual transitions (the first few)."""
+
+    @property
+    def raised(self) -> bool:
+        """True when the program has a bug to fix: a load failure or an exception in some step."""
+        return self.failure is not None or bool(self.step_errors)
+
+    @property
+    def first_error(self) -> Failure | None:
+        """The error a *fix* prompt shows: the load failure, else the first step error."""
+        if self.failure is not None:
+            return self.failure
+        return self.step_errors[0] if self.step_errors else None
 
 
 def check_program(source: str, env_id: str, *, split: str = "train", limits: Limits | None = None) -> ProgramCheck:

@@ -35,6 +35,7 @@ td small { color: var(--muted); }
 .badge.reported { background: #fff1c2; border-color: #d4a72c; }
 .badge.reproduced { background: #dafbe1; border-color: #4ac26b; }
 .status-failed { color: #cf222e; font-weight: 600; }
+#detail-envs td:last-child { min-width: 18rem; }
 #detail { margin-top: 1.5rem; padding: 1rem; border: 1px solid var(--line); border-radius: .4rem; }
 #detail h2 { margin-top: 0; font-size: 1.2rem; }
 #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 0 0 1rem; }
@@ -210,9 +211,9 @@ SCRIPT = r"""
       ["LLM calls", row.llm_calls], ["Seed", row.seed], ["Link", safeLink(row.url)],
     ];
     if (row.source) {
-      items.push(["Source", row.source.paper + ", " + row.source.table + (row.source.note ? " (" + row.source.note + ")" : "")]);
+      items.push(["Source", row.source.table + (row.source.note ? ": " + row.source.note : "")], ["Paper", row.source.paper]);
     }
-    items.push(["Result file", row.file], ["Dataset", [p.dataset_revision, p.dataset_source].filter((x) => !missing(x)).join(" \u00b7 ") || "\u2014"],
+    items.push(["Result file", el("a", { href: "../" + row.file }, row.file)], ["Dataset", [p.dataset_revision, p.dataset_source].filter((x) => !missing(x)).join(" \u00b7 ") || "\u2014"],
                ["Harness version", p.harness_version], ["Created", p.created], ["Submission sha256", p.submission_sha256]);
     if (p.libraries) {
       const libs = Object.entries(p.libraries).filter(([, v]) => !missing(v)).map(([k, v]) => k + " " + v);

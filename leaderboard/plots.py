@@ -3,7 +3,8 @@
 - `<protocol>-accuracy-vs-return.png`: one panel per environment, accuracy on the scored split against
   the normalised return, one point per run (reported rows hollow);
 - `<protocol>-top-per-env.png`: the normalised return per environment of the top entries (ranked
-  reproduced runs first, then reported rows by their all-env mean; reported bars hatched).
+  reproduced runs first, then reported rows by their all-env mean; reported bars hatched; the random
+  and oracle references are the 0 and 1 lines, not bars).
 
 Figures are drawn with `matplotlib.figure.Figure` (no pyplot state) and saved without a timestamp,
 so the same rows give the same bytes.
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cwmb.registry import ENV_IDS
-from leaderboard.table import score
+from leaderboard.table import REFERENCE_METHODS, score
 
 TOP_ENTRIES = 5
 _SAVE = {"dpi": 100, "metadata": {"Software": None}}
@@ -45,6 +46,7 @@ def top_entries(rows: list[dict[str, Any]], n: int = TOP_ENTRIES) -> list[dict[s
     """Ranked reproduced runs first, then reported rows with per-env returns by their all-env mean."""
     ranked = sorted((r for r in rows if r["rank"] is not None), key=lambda r: r["rank"])
     reported = [r for r in rows if r["kind"] == "reported" and score(r) is not None
+                and str(r["method"]).lower() not in REFERENCE_METHODS
                 and any(e["normalised_return"] is not None for e in r["envs"])]
     reported.sort(key=score, reverse=True)
     return (ranked + reported)[:n]
@@ -61,7 +63,11 @@ def _label(row: dict[str, Any]) -> str:
 def _accuracy_vs_return(rows: list[dict[str, Any]], path: Path, protocol: str) -> None:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(15, 8.5), layout="constrained")
+    n_legend_rows = (len(rows) + 1) // 2
+    height = 8.0 + 0.22 * n_legend_rows
+    fig = Figure(figsize=(15, height))
+    fig.subplots_adjust(left=0.05, right=0.99, top=1 - 0.6 / height, bottom=(0.7 + 0.22 * n_legend_rows) / height,
+                        hspace=0.35, wspace=0.3)
     axes = fig.subplots(3, 6, sharex=True).ravel()
     colours = _colours(len(rows))
     for ax, env_id in zip(axes, ENV_IDS):
@@ -70,20 +76,21 @@ def _accuracy_vs_return(rows: list[dict[str, Any]], path: Path, protocol: str) -
         ax.axhline(1, color="0.8", linewidth=0.8, linestyle="--")
         ax.set_xlim(-0.05, 1.05)
         ax.tick_params(labelsize=7)
-        for row, colour in zip(rows, colours):
-            env = next(e for e in row["envs"] if e["env_id"] == env_id)
-            x, y = _accuracy(row, env), env["normalised_return"]
-            if x is None or y is None or env["status"] == "failed":
-                continue
-            hollow = row["kind"] == "reported"
-            ax.scatter([x], [y], s=28, marker="o" if hollow else "s", facecolors="none" if hollow else colour,
-                       edgecolors=colour, linewidths=1.2)
+        for hollow in (False, True):
+            points = [(_accuracy(row, env), env["normalised_return"], colour)
+                      for row, colour in zip(rows, colours) if (row["kind"] == "reported") == hollow
+                      for env in row["envs"] if env["env_id"] == env_id and env["status"] == "ok"
+                      and _accuracy(row, env) is not None and env["normalised_return"] is not None]
+            if points:
+                x, y, c = zip(*points)
+                ax.scatter(x, y, s=28, marker="o" if hollow else "s", facecolors="none" if hollow else list(c),
+                           edgecolors=list(c), linewidths=1.2)
     for ax in axes[12:]:
         ax.set_xlabel("accuracy", fontsize=8)
     for ax in axes[::6]:
         ax.set_ylabel("normalised return", fontsize=8)
     handles = [_handle(row, colour) for row, colour in zip(rows, colours)]
-    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"{protocol}: accuracy vs normalised return (hollow: reported by the paper)", fontsize=11)
     fig.savefig(path, **_SAVE)
 
@@ -92,7 +99,8 @@ def _top_per_env(rows: list[dict[str, Any]], path: Path, protocol: str) -> None:
     import numpy as np
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(15, 5.5), layout="constrained")
+    fig = Figure(figsize=(15, 5.5))
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.92, bottom=0.25)
     ax = fig.subplots()
     colours = _colours(len(rows))
     width = 0.8 / len(rows)

@@ -25,8 +25,9 @@ RULES = (
 LABELS = (
     "*reproduced* rows were evaluated by `cwmb-eval` on the shipped dataset; *reported (Table N)* rows are the "
     "numbers printed in Dainese et al., NeurIPS 2024, measured on the paper's own data. Reported rows are never "
-    "averaged with reproduced ones and are not ranked; ranks compare reproduced runs of one protocol by their "
-    "mean normalised return over all environments."
+    "averaged with reproduced ones and are not ranked; ranks compare reproduced submissions of one protocol by their "
+    "mean normalised return over all environments. The random-policy and oracle-planner references (normalised "
+    "return 0 and 1 by definition) are shown unranked."
 )
 _GROUP_TITLES = {"discrete": "Discrete", "continuous": "Continuous", "all": "All"}
 

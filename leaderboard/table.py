@@ -3,9 +3,10 @@ and the plots.
 
 A row carries its label (reported from a paper table, or reproduced by `cwmb-eval`), per-split
 aggregates (`leaderboard.aggregate`), per-env numbers and provenance. Ranks compare **reproduced**
-runs of the same protocol only, by the mean normalised return over all envs (ties: accuracy on the
-protocol's scored split); reported rows are the paper's numbers on the paper's data and are shown
-for reference, unranked.
+submissions of the same protocol only, by the mean normalised return over all envs (ties: accuracy
+on the protocol's scored split). Unranked: reported rows (the paper's numbers on the paper's data)
+and the random-policy and oracle-planner references (`submission.method` "random" or "oracle",
+normalised return 0 and 1 by definition), which are shown for comparison.
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ from leaderboard.store import StoredResult
 SPLITS = ("train", "test")
 
 
+#: `submission.method` of the random-policy and oracle-planner references: shown, never ranked.
+REFERENCE_METHODS = frozenset({"random", "oracle"})
+
+
 def build_rows(stored: list[StoredResult]) -> list[dict[str, Any]]:
-    """One row per stored run, ranked, in display order (per protocol: ranked, unranked, reported)."""
+    """One row per stored run, ranked, in display order (per protocol: ranked, unranked, references, reported)."""
     rows = [_row(item) for item in stored]
     for protocol in PROTOCOLS:
-        _rank([r for r in rows if r["protocol"] == protocol and r["kind"] == "reproduced"])
+        _rank([r for r in rows if r["protocol"] == protocol and r["kind"] == "reproduced" and not r["reference"]])
     return sorted(rows, key=display_order)
 
 
@@ -33,8 +38,8 @@ def display_order(row: dict[str, Any]) -> tuple[Any, ...]:
     protocols = list(PROTOCOLS)
     reported = row["kind"] == "reported"
     table = int(re.sub(r"\D", "", row["source"]["table"]) or 0) if reported else 0
-    return (protocols.index(row["protocol"]), reported, row["rank"] is None, row["rank"] or 0, table,
-            row["name"].lower(), row["id"])
+    return (protocols.index(row["protocol"]), reported, row["reference"], row["rank"] is None, row["rank"] or 0,
+            table, row["name"].lower(), row["id"])
 
 
 def _row(item: StoredResult) -> dict[str, Any]:
@@ -45,6 +50,8 @@ def _row(item: StoredResult) -> dict[str, Any]:
     splits = [s for s in SPLITS if any(s in (e.get("accuracy") or {}) for e in result["envs"].values())]
     splits = splits or [protocol.scored_split]
     kind = "reported" if result["kind"] == "reported" else "reproduced"
+    reference = str(submission.get("method") or "").lower() in REFERENCE_METHODS
+    label = f"reported ({source['table']})" if source else "reproduced (reference)" if reference else "reproduced"
     dataset = result.get("dataset") or {}
     return {
         "id": item.run_id,
@@ -56,7 +63,8 @@ def _row(item: StoredResult) -> dict[str, Any]:
         "seed": submission.get("seed"),
         "url": submission.get("url"),
         "kind": kind,
-        "label": f"reported ({source['table']})" if source else "reproduced",
+        "label": label,
+        "reference": reference,
         "source": source,
         "protocol": protocol.name,
         "scored_split": protocol.scored_split,

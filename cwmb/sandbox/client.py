@@ -90,6 +90,7 @@ _MAX_TEXT = 8000
 _TRANSITION_CATEGORIES = frozenset({"exception", "timeout", "memory", "bad_output", "forbidden_import"})
 _INT_LIMIT = 2.0**53  # integers above this are not exact in float64
 _PIPE_BYTES = 1 << 20
+_FEW_ROWS = 4
 
 
 class Failure(NamedTuple):
@@ -265,7 +266,7 @@ class SandboxedWorldModel(PlanningModel):
 
         def decode(process: _Process, header: dict[str, Any], data: bytes, sent: int) -> tuple[int, list[Any]]:
             start, count = _header_int(process, header, "start"), _header_int(process, header, "count")
-            if start < 0 or count < 1 or start + count > sent or len(data) != 8 * count:
+            if start < 0 or count < 0 or start + count > sent or len(data) != 8 * count:
                 process.violation(f"a rollouts chunk of {len(data)} bytes for rows {start}..{start + count}")
             errors = _decode_errors(process, header, start, count)
             chunk: list[Any] = np.frombuffer(data, np.float64, count).tolist()
@@ -330,7 +331,7 @@ class SandboxedWorldModel(PlanningModel):
                             shape: tuple[int, ...], width: int) -> tuple[int, list[Prediction]]:
         """(first row, predictions) of one chunk: validated, converted to native types."""
         start, count = _header_int(process, header, "start"), _header_int(process, header, "count")
-        if (start < 0 or count < 1 or start + count > sent or _header_int(process, header, "width") != width
+        if (start < 0 or count < 0 or start + count > sent or _header_int(process, header, "width") != width
                 or len(data) != count * (8 * width + 9)):
             process.violation(f"a predict chunk of {len(data)} bytes for rows {start}..{start + count}")
         errors = _decode_errors(process, header, start, count)
@@ -348,6 +349,13 @@ class SandboxedWorldModel(PlanningModel):
 
     def _check_outputs(self, states: np.ndarray, rewards: np.ndarray, dones: np.ndarray) -> dict[int, str]:
         """Rows whose numbers a world model must not produce -> the reason, for `bad_output`."""
+        if len(states) <= _FEW_ROWS:  # single steps: numpy's per-call overhead would dominate
+            bad = {}
+            for row, (values, reward, done) in enumerate(zip(states.tolist(), rewards.tolist(), dones.tolist())):
+                reason = self._check_row(values, reward, done)
+                if reason:
+                    bad[row] = reason
+            return bad
         checks: list[tuple[np.ndarray, str]] = [
             (np.isfinite(states).all(axis=1), "next_state contains NaN or inf"),
             (np.isfinite(rewards), "reward is NaN or inf"),
@@ -366,6 +374,24 @@ class SandboxedWorldModel(PlanningModel):
             for row in np.flatnonzero(~passed).tolist():
                 bad[row] = reason
         return bad
+
+    def _check_row(self, values: list[float], reward: float, done: int) -> str | None:
+        """`_check_outputs` for one row, in plain Python; the same checks, in the same order."""
+        if not all(map(math.isfinite, values)):
+            return "next_state contains NaN or inf"
+        if not math.isfinite(reward):
+            return "reward is NaN or inf"
+        if done > 1:
+            return "done is not a bool"
+        dtype = self.record.observation_dtype
+        if self.record.observation_kind == "vector":
+            if dtype != "float64":
+                with np.errstate(over="ignore"):
+                    if not np.isfinite(np.asarray(values, dtype=dtype)).all():
+                        return f"next_state does not fit the env's {dtype}"
+        elif not all(v == math.floor(v) and abs(v) <= _INT_LIMIT for v in values):
+            return "next_state must hold integers"
+        return None
 
     def _decode_states(self, states: np.ndarray, shape: tuple[int, ...]) -> list[Any]:
         """Float64 rows -> native observations through the schema codec (NaN rows are dropped later)."""
@@ -437,10 +463,10 @@ class SandboxedWorldModel(PlanningModel):
             while True:
                 header, data = process.receive(deadline, reason, stall=stall)
                 status = header.get("status")
-                if status == "chunk":
+                if status in ("chunk", "ok"):  # the last chunk comes as "ok"
                     yield decode(process, header, data, sent)
-                elif status == "ok":
-                    return
+                    if status == "ok":
+                        return
                 elif status == "error":
                     failure = _decode_failure(process, header)
                     process.kill()
@@ -482,13 +508,13 @@ class SandboxedWorldModel(PlanningModel):
         except UnicodeDecodeError as exc:
             raise _WorkerDied(Failure("syntax_error", f"{self.path.name} is not UTF-8 text: {exc}"), None) from None
         started = time.monotonic()
-        budget_deadline, reason = self._budget_deadline()
-        if budget_deadline <= started:
+        deadline, reason = self._budget_deadline()
+        if deadline <= started:
             raise _WorkerDied(Failure("timeout", reason), None, final=True)
-        if started + self.limits.load_timeout < budget_deadline:
-            budget_deadline = started + self.limits.load_timeout
+        budget_limits = deadline < started + self.limits.load_timeout
+        if not budget_limits:
+            deadline = started + self.limits.load_timeout
             reason = f"starting the worker and loading the submission took more than {self.limits.load_timeout:g} s"
-        deadline = budget_deadline
         process = _Process(self.limits)
         try:
             try:
@@ -496,7 +522,7 @@ class SandboxedWorldModel(PlanningModel):
                                        "hidden": protected_paths(self.limits.hidden_paths)}, deadline, reason)
                 header, _ = process.receive(deadline, reason)
             except _WorkerDied as death:
-                if death.final:  # the deadline, not a broken worker
+                if death.final and budget_limits:  # the evaluation's budget ran out, not a broken worker
                     raise
                 raise SandboxError(f"the sandbox worker failed to start: {death.failure.message}") from None
             if header.get("status") != "ok" or not isinstance(header.get("isolation"), dict):

@@ -29,10 +29,10 @@ Commands and replies (every error is ``{"status": "error", "category", "message"
     model's own state) then ``env.step(action)``, reusing the one Environment. Streams
     ``chunk {start, count, width, errors}`` messages with payload ``next_states (count x width
     float64) | rewards (count float64) | done (count uint8)``; failed rows are zeros and listed in
-    ``errors`` as ``[position, category, message, traceback]``. Ends with ``ok {count}``.
+    ``errors`` as ``[position, category, message, traceback]``. The last chunk has status ``ok``.
 ``rollouts {state, actions}``
     For each action sequence: ``set_state(state)``, step until done, sum rewards. Streams
-    ``chunk {start, count, errors}`` with payload ``returns (count float64)``; ends with ``ok``.
+    ``chunk {start, count, errors}`` with payload ``returns (count float64)``; the last one is ``ok``.
 ``close`` -> ``ok``, then the process exits without running the submission's atexit hooks.
 
 An unknown command gets an error listing the valid ones. Before each transition (or rollout
@@ -429,6 +429,8 @@ class _Worker:
         chunk = max(1, min(n, _CHUNK_ROWS, _CHUNK_BYTES // (8 * max(width, 1))))
         counter = progress[0]
         ndarray = np.ndarray
+        if n == 0:
+            return self.channel.send({"status": "ok", "start": 0, "count": 0, "width": width, "errors": []})
         watchdog.start()
         # The hot path. A next state is copied as bytes of its own dtype at once (the model may
         # mutate it later); the helpers run only when a plain check fails.
@@ -463,20 +465,24 @@ class _Worker:
                 except BaseException as exc:
                     rows[k], rewards[k], dones[k] = None, 0.0, False
                     errors.append([i, *_failure(exc, filename)])
+            last = start + size == n
+            if last:
+                watchdog.stop()
+                progress[1] = -1
             watchdog.armed = False  # never interrupt a half-written message
-            header = {"status": "chunk", "start": start, "count": size, "width": width, "errors": errors}
+            header = {"status": "ok" if last else "chunk", "start": start, "count": size, "width": width,
+                      "errors": errors}
             self.channel.send(header, _stack(rows, dtype, width).tobytes()
                               + np.array(rewards, dtype=np.float64).tobytes() + np.array(dones, dtype=np.uint8).tobytes())
-            watchdog.armed = True
-        watchdog.stop()
-        progress[1] = -1
-        self.channel.send({"status": "ok", "count": n})
+            watchdog.armed = not last
 
     def rollouts(self, payload: dict[str, Any]) -> None:
         env, progress, watchdog, filename = self.env, self.progress, self.watchdog, self.filename
         state, sequences = payload["state"], payload["actions"]
         fresh = (lambda: state.copy()) if isinstance(state, np.ndarray) else (lambda: state)
         n = len(sequences)
+        if n == 0:
+            return self.channel.send({"status": "ok", "start": 0, "count": 0, "errors": []})
         chunk = max(1, min(n, 256))
         returns = np.zeros(chunk)
         errors: list[list[Any]] = []
@@ -500,14 +506,15 @@ class _Worker:
                 returns[j] = 0.0
                 errors.append([i, *_failure(exc, filename)])
             if j + 1 == chunk or i + 1 == n:
+                last = i + 1 == n
+                if last:
+                    watchdog.stop()
+                    progress[1] = -1
                 watchdog.armed = False
-                header = {"status": "chunk", "start": start, "count": j + 1, "errors": errors}
+                header = {"status": "ok" if last else "chunk", "start": start, "count": j + 1, "errors": errors}
                 self.channel.send(header, returns[: j + 1].tobytes())
                 start, errors = i + 1, []
-                watchdog.armed = True
-        watchdog.stop()
-        progress[1] = -1
-        self.channel.send({"status": "ok", "count": n})
+                watchdog.armed = not last
 
     def close(self, payload: Any) -> None:
         self.channel.send({"status": "ok"})

@@ -9,52 +9,37 @@ Tests pass fake scorers with known accuracies instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 from cwmb.errors import CWMBError
+from cwmb.evaluate import ProgramCheck
+from cwmb.sandbox.client import Failure
 
-
-@dataclass(frozen=True)
-class Failure:
-    """One failure of a candidate program, as the sandbox reported it."""
-
-    category: str
-    """Failure category: syntax_error, import_error, missing_class, exception, timeout, memory,
-    crash, bad_output or forbidden_import (see `cwmb.errors.FAILURE_CATEGORIES`)."""
-    message: str
-    """One-line message, e.g. ``ZeroDivisionError: division by zero``."""
-    traceback: str
-    """Cleaned traceback that shows the offending line of the program."""
-
-
-@dataclass(frozen=True)
-class ProgramCheck:
-    """The harness's verdict on one candidate program (train split, `cwmb-v1` accuracy)."""
-
-    accuracy: float
-    """Transition accuracy in [0, 1]; 0.0 when the program failed to load."""
-    failure: Failure | None = None
-    """Load-time failure (the program could not be imported or instantiated), else None."""
-    mispredictions: list[str] = field(default_factory=list)
-    """Readable blocks describing mispredicted transitions (inputs, ground truth, prediction)."""
-    step_errors: list[Failure] = field(default_factory=list)
-    """Exceptions raised while stepping individual transitions (the first few)."""
-
-    @property
-    def raised(self) -> bool:
-        """True when the program has a bug to fix: a load failure or an exception in some step."""
-        return self.failure is not None or bool(self.step_errors)
-
-    @property
-    def first_error(self) -> Failure | None:
-        """The error a *fix* prompt shows: the load failure, else the first step error."""
-        if self.failure is not None:
-            return self.failure
-        return self.step_errors[0] if self.step_errors else None
+__all__ = ["Failure", "ProgramCheck", "Scorer", "as_failure", "as_program_check", "default_scorer"]
 
 
 #: ``scorer(source, env_id) -> ProgramCheck``; must evaluate on the train split only.
 Scorer = Callable[[str, str], ProgramCheck]
+
+
+def as_failure(failure: Any) -> Failure:
+    """Any object with category, message and traceback (the sandbox's `Failure`) as a `Failure`."""
+    if isinstance(failure, Failure):
+        return failure
+    return Failure(str(failure.category), str(failure.message), str(getattr(failure, "traceback", "") or ""))
+
+
+def as_program_check(check: Any) -> ProgramCheck:
+    """A scorer's answer (this `ProgramCheck` or any object with the same four fields) as a `ProgramCheck`."""
+    if isinstance(check, ProgramCheck):
+        return check
+    failure = getattr(check, "failure", None)
+    return ProgramCheck(
+        accuracy=float(check.accuracy),
+        failure=None if failure is None else as_failure(failure),
+        mispredictions=[str(m) for m in getattr(check, "mispredictions", [])],
+        step_errors=[as_failure(f) for f in getattr(check, "step_errors", [])],
+    )
 
 
 class ScorerUnavailable(CWMBError):
@@ -76,6 +61,6 @@ def default_scorer() -> Scorer:
         ) from None
 
     def train_scorer(source: str, env_id: str) -> ProgramCheck:
-        return check_program(source, env_id, split="train")
+        return as_program_check(check_program(source, env_id, split="train"))
 
     return train_scorer

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -42,20 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="all 18 environments")
     parser.add_argument("--method", choices=METHODS, default="gif-mcts", help="search method (default: gif-mcts)")
     parser.add_argument("--backend", choices=tuple(BACKENDS), help="LLM backend")
-    parser.add_argument("--model", help="model name (openai: as the server knows it; hf: Hub id or folder; replay: optional)")
-    parser.add_argument("--base-url", help="OpenAI-compatible server URL ending in /v1 (default: $OPENAI_BASE_URL or OpenAI)")
+    parser.add_argument("--model", help="model name (openai: as the server knows it; hf: Hub id or folder)")
+    parser.add_argument("--base-url", help="OpenAI-compatible server URL ending in /v1 (default: $OPENAI_BASE_URL)")
     parser.add_argument("--budget", type=int, default=50, help="LLM calls per environment (default: 50)")
     parser.add_argument("--seed", type=int, default=0, help="solver and sampling seed (default: 0)")
-    parser.add_argument("--out", required=True, type=Path, help="submission folder to write (created; resumed if it exists)")
+    parser.add_argument("--out", required=True, type=Path, help="submission folder (created; resumed if it exists)")
     parser.add_argument("--name", help="submission name (default: the folder name)")
     parser.add_argument("--url", help="link recorded in submission.json")
-    parser.add_argument("--temperature", type=float, default=SamplingParams.temperature, help="sampling temperature (default: 1.0)")
-    parser.add_argument("--top-p", type=float, default=SamplingParams.top_p, help="nucleus sampling mass (default: 1.0)")
-    parser.add_argument("--max-tokens", type=int, default=SamplingParams.max_tokens, help="longest completion (default: 4096)")
+    defaults = SamplingParams()
+    parser.add_argument("--temperature", type=float, default=defaults.temperature, help="sampling temperature (default: 1.0)")
+    parser.add_argument("--top-p", type=float, default=defaults.top_p, help="nucleus sampling mass (default: 1.0)")
+    parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens, help="longest completion (default: 4096)")
     parser.add_argument("--transcript", type=Path, help=f"replay: transcript to answer from (default: OUT/{TRANSCRIPT})")
     parser.add_argument("--script", type=Path, help="scripted: JSON list of canned answers (smoke tests)")
-    parser.add_argument("--descriptions", type=Path, help="descriptions file (Parquet or JSONL with env_id, description); default: the packaged config")
+    parser.add_argument(
+        "--descriptions", type=Path, help="Parquet or JSONL file with env_id, description (default: the packaged config)"
+    )
     parser.add_argument("--eval", action="store_true", help="run cwmb-eval on the submission folder afterwards")
+    parser.add_argument("--eval-args", default="", metavar="ARGS", help='cwmb-eval options, e.g. "--jobs 2"')
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
@@ -91,14 +95,14 @@ def progress_printer(budget: int):
     return show
 
 
-def run_eval(out: Path) -> int:
-    """Run ``cwmb-eval OUT`` (the harness CLI), returning its exit code."""
-    script = Path(sys.executable).with_name("cwmb-eval")
-    command = [str(script)] if script.exists() else ([shutil.which("cwmb-eval")] if shutil.which("cwmb-eval") else None)
-    if command is None:
-        print(f"cwmb-solve: cwmb-eval is not installed here; evaluate later with `cwmb-eval {out}`", file=sys.stderr)
-        return 1
-    return subprocess.run([*command, str(out)], check=False).returncode
+def run_eval(out: Path, extra: str = "") -> int:
+    """Run ``cwmb-eval OUT [EXTRA]`` in a fresh process and return its exit code.
+
+    ``cwmb-eval`` scores the held-out test split too; its result never goes back into a search.
+    """
+    command = [sys.executable, "-m", "cwmb.cli", str(out), *shlex.split(extra)]
+    print(f"cwmb-solve: running cwmb-eval {out} {extra}".rstrip(), file=sys.stderr)
+    return subprocess.run(command, check=False).returncode
 
 
 def main(argv: list[str] | None = None, *, scorer: Scorer | None = None) -> int:
@@ -130,7 +134,8 @@ def main(argv: list[str] | None = None, *, scorer: Scorer | None = None) -> int:
         if done is not None:
             trees[task.env_id] = done
             if not args.quiet:
-                print(f"[{task.env_id}] already solved in {args.out} (train accuracy {done['best_accuracy']:.3f})", file=sys.stderr)
+                accuracy = done["best_accuracy"]
+                print(f"[{task.env_id}] already solved in {args.out} (train accuracy {accuracy:.3f})", file=sys.stderr)
             continue
         show.env_id = task.env_id
         try:
@@ -153,7 +158,7 @@ def main(argv: list[str] | None = None, *, scorer: Scorer | None = None) -> int:
         print(f"cwmb-solve: failed on {', '.join(failed)}; run the same command again to resume", file=sys.stderr)
         return 1
     if args.eval:
-        return run_eval(args.out)
+        return run_eval(args.out, args.eval_args)
     return 0
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwmb.solvers.checker import Failure, ProgramCheck, Scorer
+from cwmb.solvers.checker import Failure, ProgramCheck, Scorer, as_program_check
 from cwmb.solvers.extract import extract_code
 from cwmb.solvers.llm.base import Message
 from cwmb.solvers.llm.transcript import RecordingLLM
@@ -165,7 +165,7 @@ class ProgramSearch:
         if not program.strip():
             return ProgramCheck(0.0, NO_CODE)
         if program not in self._checks:
-            self._checks[program] = self.scorer(program, self.task.env_id)
+            self._checks[program] = as_program_check(self.scorer(program, self.task.env_id))
         return self._checks[program]
 
     @staticmethod

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from cwmb.protocols import PROTOCOLS
 from cwmb.registry import ENV_IDS
+from leaderboard.store import RESULTS_DIR, Store
 
 REVISION = "f" * 64
+REPORTED = ["paper-2024__reported-table-2__gif-mcts-gpt-4-turbo-10-calls.json",
+            "paper-2024__reported-table-11__gif-mcts-gpt-4-turbo-10-calls.json",
+            "paper-2024__reported-table-12__oracle-planner.json"]
 
 
 def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = REVISION, seed: int | None = 0,
+              method: str = "hand-written",
               accuracy: float | dict[str, float] = 0.5, normalised: float | dict[str, float | None] = 0.5,
               failed: tuple[str, ...] = (), not_applicable: tuple[str, ...] = (),
               splits: tuple[str, ...] = ("train", "test")) -> dict[str, Any]:
@@ -51,7 +57,7 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
         "kind": "evaluated",
         "harness_version": "0.1.0",
         "created": "2026-11-26T09:00:00Z",
-        "submission": {"name": name, "method": "hand-written", "model": None, "llm_calls": 0, "seed": seed,
+        "submission": {"name": name, "method": method, "model": None, "llm_calls": 0, "seed": seed,
                        "url": "https://example.org/" + name, "sha256": "ab" * 32, "files": {}},
         "protocol": PROTOCOLS[protocol].to_dict(),
         "dataset": {"revision": revision, "source": "packaged"},
@@ -88,3 +94,19 @@ def fake_dataset(folder: Path) -> Path:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative path -> bytes), to assert that nothing changed."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def populate(folder: Path, revision: str = REVISION) -> Store:
+    """A store of 8 runs: 3 committed reported rows; evaluated "alpha" (both protocols), "beta" (one failed
+    env), a hostile name, and an oracle reference."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in REPORTED:
+        shutil.copy(RESULTS_DIR / name, folder / name)
+    store = Store(folder, dataset_revision=revision)
+    store.add_result(evaluated("alpha", normalised=0.9, accuracy=0.8, revision=revision))
+    store.add_result(evaluated("beta", normalised=0.3, accuracy=0.95, failed=("Ant-v5",), revision=revision))
+    store.add_result(evaluated("alpha", protocol="paper-2024", normalised=0.7, revision=revision,
+                               not_applicable=("MountainCar-v0", "Acrobot-v1")))
+    store.add_result(evaluated("a|b <script>alert(1)</script>", normalised=0.1, revision=revision))
+    store.add_result(evaluated("oracle", method="oracle", normalised=1.0, accuracy=1.0, revision=revision))
+    return store

@@ -16,34 +16,35 @@ import pytest
 
 from leaderboard import build as build_module
 from leaderboard.build import build
-from leaderboard.store import RESULTS_DIR, Rejected, Store
-from tests.leaderboard.results_factory import REVISION, evaluated, fake_dataset, snapshot, write
+from leaderboard.store import Rejected, Store
+from tests.leaderboard.results_factory import REVISION, evaluated, fake_dataset, populate, snapshot
 
 pytest.importorskip("matplotlib")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-REPORTED = ["paper-2024__reported-table-2__gif-mcts-gpt-4-turbo-10-calls.json",
-            "paper-2024__reported-table-11__gif-mcts-gpt-4-turbo-10-calls.json",
-            "paper-2024__reported-table-12__oracle-planner.json"]
-
-
-def populate(folder: Path, revision: str = REVISION) -> Store:
-    """Three reported rows and four evaluated runs (two protocols, one with a hostile name)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in REPORTED:
-        shutil.copy(RESULTS_DIR / name, folder / name)
-    store = Store(folder, dataset_revision=revision)
-    store.add_result(evaluated("alpha", normalised=0.9, accuracy=0.8, revision=revision))
-    store.add_result(evaluated("beta", normalised=0.3, accuracy=0.95, failed=("Ant-v5",), revision=revision))
-    store.add_result(evaluated("alpha", protocol="paper-2024", normalised=0.7, revision=revision,
-                               not_applicable=("MountainCar-v0", "Acrobot-v1")))
-    store.add_result(evaluated("a|b <script>alert(1)</script>", normalised=0.1, revision=revision))
-    return store
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One populated store built once (plots take a second or two): (store, output folder, snapshot)."""
+    root = tmp_path_factory.mktemp("built")
+    store = populate(root / "results")
+    build(store, root / "out")
+    return store, root / "out", snapshot(root / "out")
 
 
 @pytest.fixture
 def store(tmp_path):
     return populate(tmp_path / "results")
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """The leaderboard's files, without the temporary folders of builds in progress."""
+    return {path: data for path, data in snapshot(out).items() if not path.startswith(".build-")}
+
+
+def copy_of(built, tmp_path) -> Path:
+    out = tmp_path / "out"
+    shutil.copytree(built[1], out)
+    return out
 
 
 class _Collector(HTMLParser):
@@ -69,10 +70,8 @@ def parse_page(path: Path) -> _Collector:
     return collector
 
 
-def test_build_writes_markdown_page_and_plots(store, tmp_path):
-    out = tmp_path / "out"
-    summary = build(store, out)
-    assert (summary.runs, summary.reproduced, summary.reported) == (7, 4, 3)
+def test_build_writes_markdown_page_and_plots(built):
+    store, out, _ = built
     plots = sorted(p.name for p in (out / "site" / "plots").iterdir())
     assert plots == ["cwmb-v1-accuracy-vs-return.png", "cwmb-v1-top-per-env.png",
                      "paper-2024-accuracy-vs-return.png", "paper-2024-top-per-env.png"]
@@ -82,6 +81,7 @@ def test_build_writes_markdown_page_and_plots(store, tmp_path):
     markdown = (out / "README.md").read_text()
     assert "## `cwmb-v1` · test split (scored)" in markdown and "## `paper-2024` · train split (scored)" in markdown
     assert "| 1 | alpha | reproduced |" in markdown and "| 2 | beta | reproduced |" in markdown
+    assert "| — | oracle | reproduced (reference) |" in markdown  # references are not ranked
     assert "| — | gif-mcts (gpt-4-turbo, 10 calls) | reported (Table 11) |" in markdown
     assert "0.91 ± 0.08" in markdown  # Table 2, as printed
     assert "a\\|b &lt;script&gt;" in markdown and "<script>" not in markdown
@@ -91,32 +91,33 @@ def test_build_writes_markdown_page_and_plots(store, tmp_path):
 
     page = parse_page(out / "site" / "index.html")
     rows = json.loads(page.data["cwmb-data"])["rows"]
-    assert len(rows) == 7
-    assert {r["label"] for r in rows} == {"reproduced", "reported (Table 2)", "reported (Table 11)",
-                                          "reported (Table 12)"}
+    assert len(rows) == 8 == len(store.paths())
+    assert {r["label"] for r in rows} == {"reproduced", "reproduced (reference)", "reported (Table 2)",
+                                          "reported (Table 11)", "reported (Table 12)"}
 
 
-def test_the_page_is_self_contained(store, tmp_path):
-    build(store, tmp_path / "out")
-    text = (tmp_path / "out" / "site" / "index.html").read_text()
-    page = parse_page(tmp_path / "out" / "site" / "index.html")
+def test_the_page_is_self_contained(built):
+    path = built[1] / "site" / "index.html"
+    text = path.read_text()
+    page = parse_page(path)
     assert not [t for t, a in page.tags if t == "link"]
     assert all("src" not in attrs for tag, attrs in page.tags if tag == "script")
     assert not re.search(r"@import|url\(|@font-face", text)
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
     assert "<script>alert(1)" not in text  # the hostile name is JSON-escaped data, not markup
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert images == []  # drawn by the script from the data: relative paths next to the page
+    assert all(not p["src"].startswith(("/", "http")) for p in json.loads(page.data["cwmb-data"])["plots"])
 
 
-def test_a_rebuild_gives_identical_bytes(store, tmp_path):
-    build(store, tmp_path / "out")
-    first = snapshot(tmp_path / "out")
-    build(store, tmp_path / "out")
-    assert snapshot(tmp_path / "out") == first
+def test_a_rebuild_gives_identical_bytes(built, tmp_path):
+    out = copy_of(built, tmp_path)
+    build(built[0], out)
+    assert snapshot(out) == built[2]
 
 
-def test_an_empty_store_builds_a_valid_empty_page_and_drops_stale_plots(store, tmp_path):
-    out = tmp_path / "out"
-    build(store, out)
+def test_an_empty_store_builds_a_valid_empty_page_and_drops_stale_plots(built, tmp_path):
+    out = copy_of(built, tmp_path)
     summary = build(Store(tmp_path / "nothing-here", dataset_revision=REVISION), out)
     assert summary.runs == 0
     assert list((out / "site" / "plots").iterdir()) == []
@@ -126,10 +127,8 @@ def test_an_empty_store_builds_a_valid_empty_page_and_drops_stale_plots(store, t
     assert any(tag == "table" and attrs.get("id") == "leaderboard" for tag, attrs in page.tags)
 
 
-def test_a_crash_while_rendering_leaves_the_previous_leaderboard(store, tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    build(store, out)
-    before = snapshot(out)
+def test_a_crash_while_rendering_leaves_the_previous_leaderboard(built, store, tmp_path, monkeypatch):
+    out = copy_of(built, tmp_path)
     store.add_result(evaluated("gamma"))
 
     def crash(rows, folder):
@@ -139,42 +138,40 @@ def test_a_crash_while_rendering_leaves_the_previous_leaderboard(store, tmp_path
     monkeypatch.setattr(build_module, "render_plots", crash)
     with pytest.raises(MemoryError):
         build(store, out)
-    assert snapshot(out) == before
+    assert snapshot(out) == built[2]
     assert not list(out.glob(".build-*"))
 
 
-def test_a_bad_stored_file_stops_the_build_before_anything_is_written(store, tmp_path):
-    out = tmp_path / "out"
-    build(store, out)
-    before = snapshot(out)
+def test_a_bad_stored_file_stops_the_build_before_anything_is_written(built, store, tmp_path):
+    out = copy_of(built, tmp_path)
     (store.folder / "zz.json").write_text("{\"truncated")
     with pytest.raises(Rejected, match=re.escape("zz.json is not valid JSON")):
         build(store, out)
-    assert snapshot(out) == before
+    assert snapshot(out) == built[2]
 
 
-def test_a_killed_build_leaves_the_previous_leaderboard(tmp_path):
-    data = fake_dataset(tmp_path / "data")
+def test_a_killed_build_leaves_the_previous_leaderboard(built, tmp_path, monkeypatch):
     from cwmb.dataset.load import dataset_revision
 
+    data = fake_dataset(tmp_path / "data")
     store = populate(tmp_path / "results", revision=dataset_revision(data))
-    out = tmp_path / "out"
-    build(store, out)
-    before = snapshot(out)
     store.add_result(evaluated("gamma", revision=dataset_revision(data)))
+    out = copy_of(built, tmp_path)
     process = subprocess.Popen([sys.executable, "-m", "leaderboard.cli", "build", "--results", str(store.folder),
                                 "--data", str(data), "--out", str(out)], cwd=PROJECT_ROOT)
     deadline = time.monotonic() + 60
-    while not list(out.glob(".build-*")) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
+    while not list(out.glob(".build-*/site/plots/*.png")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)  # kill it in the middle of rendering: its first plot is written, the rest is not
     killed = process.poll() is None
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert killed, "the build finished before it could be killed"
-    assert snapshot(out) == before
+    assert list(out.glob(".build-*/site/plots/*.png")), "the build was killed before it started rendering"
+    assert outputs(out) == built[2]
+    monkeypatch.setattr(build_module, "render_plots", lambda rows, folder: [])  # plots are not the point here
     build(store, out)  # the next build cleans up after the killed one
     assert not list(out.glob(".build-*"))
-    assert snapshot(out) != before
+    assert "gamma" in (out / "README.md").read_text()
 
 
 def test_the_committed_results_build(tmp_path):

@@ -22,6 +22,7 @@ import pytest
 from cwmb.errors import FAILURE_CATEGORIES, SubmissionError, SubmissionException
 from cwmb.planners.model import PlanningModel
 from cwmb.sandbox import Failure, Limits, Prediction, SandboxedWorldModel
+from cwmb.sandbox.client import _Process
 from cwmb.sandbox.limits import protected_paths
 from cwmb.sandbox.worker import CATEGORIES
 
@@ -262,10 +263,14 @@ def test_bad_outputs(name, actions, expected, message):
     assert message in [p.failure.message for p in predictions if p.failure][0]
 
 
-def test_integer_states_must_be_integers():
+@pytest.mark.parametrize("n", [1, 9], ids=["one-row-python-checks", "batch-numpy-checks"])
+def test_output_checks_agree_for_single_steps_and_batches(n):
+    with sandbox("nan_output") as model:
+        predictions = model.predict(cartpole_states(n), [1] * n)
+    assert {p.failure for p in predictions} == {Failure("bad_output", "next_state contains NaN or inf")}
     with sandbox("non_integer_state", "Taxi-v4") as model:
-        (prediction,) = model.predict([41], [0])
-    assert prediction.failure == Failure("bad_output", "next_state must hold integers")
+        predictions = model.predict([41] * n, [0] * n)
+    assert {p.failure for p in predictions} == {Failure("bad_output", "next_state must hold integers")}
 
 
 def test_simulator_imported_at_run_time_is_refused():
@@ -375,6 +380,17 @@ def test_worker_is_cleaned_up_and_restarted_lazily():
         model.predict(cartpole_states(1), [0])
         pid, tmp = model._process.pid, model._process.tmp
     assert_cleaned_up(pid, tmp)
+
+
+def test_worker_answers_unknown_commands_with_the_valid_ones():
+    process = _Process(FAST)
+    try:
+        process.send("bogus", None, time.monotonic() + 30, "start")
+        header, _ = process.receive(time.monotonic() + 30, "start")
+    finally:
+        process.close()
+    assert header == {"status": "error", "category": "crash", "traceback": "",
+                      "message": "unknown command 'bogus'; valid commands: setup, load, predict, rollouts, close"}
 
 
 def test_mismatched_inputs_are_the_callers_error():

@@ -25,6 +25,8 @@ class OpenAIStandIn:
         self.requests: list[dict] = []
         self.failures: list[tuple[int, dict[str, str]]] = []
         self.answered = 0
+        self.failure_message = ""
+        """Error message of queued failures (default: "stand-in failure STATUS")."""
         self._lock = threading.Lock()
         standin = self
 
@@ -45,7 +47,8 @@ class OpenAIStandIn:
                     return self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
                 if failure is not None:
                     status, headers = failure
-                    return self._send(status, {"error": {"message": f"stand-in failure {status}", "type": "standin"}}, headers)
+                    message = standin.failure_message or f"stand-in failure {status}"
+                    return self._send(status, {"error": {"message": message, "type": "standin"}}, headers)
                 text = standin.responder(body["messages"], number)
                 prompt_tokens = sum(len(m["content"].split()) for m in body["messages"])
                 self._send(200, {

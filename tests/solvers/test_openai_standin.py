@@ -75,6 +75,17 @@ def test_client_errors_are_not_retried():
     assert len(server.requests) == 1
 
 
+def test_a_prompt_longer_than_the_context_is_an_empty_answer():
+    def overflow(messages, number):
+        raise AssertionError("not reached")
+
+    with OpenAIStandIn(overflow) as server:
+        server.failures = [(400, {})]
+        server.failure_message = "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens."
+        completion = backend_for(server).complete(MESSAGES, SamplingParams())
+    assert completion.text == "" and completion.finish_reason.startswith("context_overflow: ") and "maximum context length" in completion.finish_reason
+
+
 def test_unreachable_server_is_retried_then_reported():
     with OpenAIStandIn(lambda messages, n: "x") as server:
         url = server.base_url

@@ -16,12 +16,15 @@ API key         ``api_key``            ``OPENAI_API_KEY`` (local servers: not ne
 ==============  =====================  =============================================
 
 Rate limits (429), server errors (5xx), timeouts and dropped connections are retried with
-exponential backoff (honouring a ``Retry-After`` header); other errors fail at once.
+exponential backoff (honouring a ``Retry-After`` header); other errors fail at once, except a prompt
+longer than the model's context window, which is answered with an empty completion (the search
+scores it as "no code" and goes on).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 
@@ -29,6 +32,11 @@ from cwmb.solvers.llm.base import BackendNotConfigured, Completion, LLMBackend, 
 
 #: Status codes worth retrying: rate limit, request timeout, conflict, and server-side errors.
 RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
+
+#: How OpenAI, vLLM, llama.cpp and TGI word a 400 for a prompt longer than the context window.
+_CONTEXT_OVERFLOW = re.compile(
+    r"context length|context_length|maximum context|context window|prompt is too long|too many tokens", re.I
+)
 
 
 class OpenAIBackend(LLMBackend):
@@ -123,6 +131,11 @@ class OpenAIBackend(LLMBackend):
             except (openai.APIConnectionError, openai.APITimeoutError) as error:  # timeout subclasses connection
                 retry_after, reason = None, f"{type(error).__name__}: {error}"
             except openai.APIStatusError as error:
+                if error.status_code == 400 and _CONTEXT_OVERFLOW.search(str(error.message)):
+                    # The prompt does not fit the model's context (a long program plus a long MuJoCo
+                    # transition can pass 8k tokens): an empty answer, recorded like any other, so the
+                    # search goes on and a resumed run does not stop at the same prompt again.
+                    return Completion("", self.model, finish_reason=f"context_overflow: {error.message}", retries=attempt)
                 if error.status_code not in RETRYABLE_STATUS:
                     raise LLMError(
                         f"{self.base_url or 'api.openai.com'} refused the request for model {self.model!r}: "

@@ -1,0 +1,63 @@
+"""`cwmb-eval --self-check`: the first thing to run on a new machine.
+
+Fails loudly (exit status 1, one line per problem) when the installed simulator, the packaged data
+or the harness disagree:
+
+1. the installed gymnasium and mujoco are the versions the data was built with;
+2. every stored test transition replays exactly through the real simulator;
+3. the hand-written exact world models in `submissions/exact/` score accuracy 1.0 on both splits
+   in the sandbox (Blackjack, which is stochastic, scores at least `BLACKJACK_MIN_ACCURACY`), and
+   the static baseline scores less;
+4. one planning episode with the exact CartPole model reaches the oracle's return.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cwmb.dataset.verify import replay_split
+from cwmb.registry import ENV_IDS
+
+SUBMISSIONS = Path(__file__).resolve().parent.parent / "submissions"
+#: Blackjack's next card is random, so even an exact model cannot predict every next state.
+BLACKJACK_MIN_ACCURACY = 0.7
+
+
+def run_self_check() -> int:
+    from cwmb.evaluate import evaluate, simulator_version_warning
+
+    problems: list[str] = []
+
+    def check(ok: bool, message: str) -> None:
+        print(("ok      " if ok else "FAILED  ") + message)
+        if not ok:
+            problems.append(message)
+
+    warning = simulator_version_warning()
+    check(warning is None, "installed simulators match the dataset's pinned versions" + (f": {warning}" if warning else ""))
+
+    for env_id in ENV_IDS:
+        report = replay_split(env_id, "test")
+        check(report.ok, f"{env_id}: {report.transitions} test transitions replay exactly"
+              + ("" if report.ok else f" ({report.mismatches[0]})"))
+
+    exact = SUBMISSIONS / "exact"
+    if not exact.is_dir():
+        check(False, f"reference submissions not found at {exact}: run the self-check from a source checkout")
+        return 1
+    result = evaluate(exact, skip_planning=True)
+    for env_id, entry in result["envs"].items():
+        needed = BLACKJACK_MIN_ACCURACY if env_id == "Blackjack-v1" else 1.0
+        for split, scored in entry["accuracy"].items():
+            check(entry["status"] == "ok" and scored["accuracy"] >= needed,
+                  f"exact {env_id} {split} accuracy {scored['accuracy']:.4f} (needs >= {needed})")
+    baseline = evaluate(SUBMISSIONS / "baseline-static", env_ids=["CartPole-v1"], skip_planning=True)
+    score = baseline["envs"]["CartPole-v1"]["accuracy"]["test"]["accuracy"]
+    check(score < 1.0, f"static baseline CartPole test accuracy {score:.3f} is below 1")
+
+    planning = evaluate(exact, env_ids=["CartPole-v1"], episodes=1)["envs"]["CartPole-v1"]["planning"]
+    normalised = planning["normalised_return"]
+    check(normalised is not None and normalised >= 0.8,
+          f"exact CartPole planning: normalised return {normalised} (needs >= 0.8)")
+    print("self-check passed" if not problems else f"self-check FAILED: {len(problems)} problem(s)")
+    return 0 if not problems else 1
