@@ -288,6 +288,13 @@ def evaluate(
             futures = {pool.submit(evaluate_env, str(submission.files[e]), e, protocol, **kwargs): e for e in todo}
             for future in as_completed(futures):
                 finished(futures[future], future.result())
+    if env_ids is None and Path(path).is_dir():
+        # A folder is scored on every environment: one without a world model scores 0 there.
+        for env_id in ENVIRONMENTS:
+            if env_id not in envs:
+                missing = Failure("missing_world_model", f"the submission has no {env_id}.py", "")
+                entry = {"status": "ok", "failure": None, "accuracy": {}, "planning": None, "seconds": {}}
+                envs[env_id] = _failed_entry(entry, missing, env_id, the_protocol, splits, paper_data)
     ordered = {e: envs[e] for e in ENVIRONMENTS if e in envs}
     return {
         "schema_version": RESULT_SCHEMA_VERSION,

@@ -79,8 +79,11 @@ SCRIPT = r"""
     const cells = row.aggregates[splitOf(row)];
     return cells ? cells[group][metric] : null;
   };
-  const safeLink = (url, text) =>
-    typeof url === "string" && /^https?:\/\//i.test(url) ? el("a", { href: url, rel: "noopener" }, text || url) : (url || "\u2014");
+  // Only http(s) links are clickable: result files arrive through pull requests.
+  const isWeb = (url) => typeof url === "string" && /^https?:\/\//i.test(url);
+  const safeLink = (url) => (isWeb(url) ? el("a", { href: url, rel: "noopener" }, url) : url || "\u2014");
+  const joined = (parts, sep) => parts.filter((x) => !missing(x) && x !== "").join(sep) || "\u2014";
+  const interval = (ci) => (ci ? " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]" : "");
 
   function columns() {
     const cols = [
@@ -114,7 +117,7 @@ SCRIPT = r"""
       if (!missing(cell.error)) span.append(el("small", { text: " \u00b1 " + fmt(cell.error) }));
     } else if (cell.ci95) {
       span.title = "bootstrap 95% interval over environments";
-      span.append(el("small", { text: " [" + fmt(cell.ci95[0]) + ", " + fmt(cell.ci95[1]) + "]" }));
+      span.append(el("small", { text: interval(cell.ci95) }));
     }
     return span;
   }
@@ -172,9 +175,11 @@ SCRIPT = r"""
     const sortCol = cols.find((c) => c.key === state.sortKey);
     if (sortCol) rows = rows.slice().sort(compare(sortCol)); // stable: ties keep the ranked order
     table.tBodies[0].replaceChildren(...rows.map((r) => {
-      const tr = el("tr", { "data-run": r.id, tabindex: 0, className: r.kind + (state.selected === r.id ? " selected" : ""),
-                            onclick: () => select(r.id),
-                            onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(r.id); } } });
+      const onkeydown = (e) => {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(r.id); }
+      };
+      const tr = el("tr", { "data-run": r.id, tabindex: 0, onclick: () => select(r.id), onkeydown,
+                            className: r.kind + (state.selected === r.id ? " selected" : "") });
       for (const col of cols) {
         const value = col.render ? col.render(r) : col.value(r);
         tr.append(el("td", { className: col.type }, missing(value) ? "\u2014" : value));
@@ -207,44 +212,53 @@ SCRIPT = r"""
     const p = row.provenance;
     const items = [
       ["Protocol", row.protocol + " (scored split: " + row.scored_split + ")"],
-      ["Method / model", [row.method, row.model].filter((x) => !missing(x)).join(" / ") || "\u2014"],
+      ["Method / model", joined([row.method, row.model], " / ")],
       ["LLM calls", row.llm_calls], ["Seed", row.seed], ["Link", safeLink(row.url)],
     ];
     if (row.source) {
-      items.push(["Source", row.source.table + (row.source.note ? ": " + row.source.note : "")], ["Paper", row.source.paper]);
+      items.push(["Source", joined([row.source.table, row.source.note], ": ")], ["Paper", row.source.paper]);
     }
-    items.push(["Result file", el("a", { href: "../" + row.file }, row.file)], ["Dataset", [p.dataset_revision, p.dataset_source].filter((x) => !missing(x)).join(" \u00b7 ") || "\u2014"],
-               ["Harness version", p.harness_version], ["Created", p.created], ["Submission sha256", p.submission_sha256]);
+    items.push(
+      ["Result file", el("a", { href: "../" + row.file }, row.file)],
+      ["Dataset", joined([p.dataset_revision, p.dataset_source, p.paper_data && "paper data: " + p.paper_data],
+                         " \u00b7 ")],
+      ["Harness version", p.harness_version], ["Created", p.created], ["Submission sha256", p.submission_sha256]);
     if (p.libraries) {
-      const libs = Object.entries(p.libraries).filter(([, v]) => !missing(v)).map(([k, v]) => k + " " + v);
-      items.push(["Libraries", libs.join(", ") || "\u2014"]);
+      const libraries = Object.entries(p.libraries).map(([name, v]) => (missing(v) ? null : name + " " + v));
+      items.push(["Libraries", joined(libraries, ", ")]);
     }
     const dl = el("dl");
-    for (const [term, value] of items) dl.append(el("dt", { text: term }), el("dd", {}, missing(value) ? "\u2014" : value));
+    for (const [term, value] of items) {
+      dl.append(el("dt", { text: term }), el("dd", {}, missing(value) ? "\u2014" : value));
+    }
     return dl;
   }
 
   function envRow(e) {
     const notes = [];
-    if (e.failure) notes.push(e.failure.category + (e.failure.message ? ": " + e.failure.message : ""));
+    if (e.failure) notes.push(joined([e.failure.category, e.failure.message], ": "));
     if (e.not_applicable) notes.push(e.not_applicable);
     if (e.note) notes.push(e.note);
-    const ret = el("span", {}, e.not_applicable && missing(e.normalised_return) ? "N/A" : fmt(e.normalised_return));
-    if (e.normalised_ci95) ret.append(el("small", { text: " [" + fmt(e.normalised_ci95[0]) + ", " + fmt(e.normalised_ci95[1]) + "]" }));
+    const value = e.not_applicable && missing(e.normalised_return) ? "N/A" : fmt(e.normalised_return);
+    const ret = el("span", {}, value);
+    if (e.normalised_ci95) ret.append(el("small", { text: interval(e.normalised_ci95) }));
+    const num = (text) => el("td", { className: "num", text });
     return el("tr", { "data-env": e.env_id },
       el("td", { text: e.env_id }), el("td", { text: e.paper_env_id }), el("td", { text: e.action_kind }),
       el("td", { className: "status-" + e.status, text: e.status }),
-      el("td", { className: "num", text: fmt(e.accuracy.train) }), el("td", { className: "num", text: fmt(e.accuracy.test) }),
-      el("td", { className: "num", text: fmtReturn(e.mean_return) }), el("td", { className: "num", text: fmtReturn(e.random_return) }),
-      el("td", { className: "num", text: fmtReturn(e.oracle_return) }), el("td", { className: "num" }, ret),
-      el("td", { text: notes.join("; ") }));
+      num(fmt(e.accuracy.train)), num(fmt(e.accuracy.test)),
+      num(fmtReturn(e.mean_return)), num(fmtReturn(e.random_return)), num(fmtReturn(e.oracle_return)),
+      el("td", { className: "num" }, ret), el("td", { text: notes.join("; ") }));
   }
 
   function setUp() {
     const protocols = [...new Set(ROWS.map((r) => r.protocol))];
     for (const p of protocols) $("filter-protocol").append(el("option", { value: p, text: p }));
     const bind = (id, key) => $(id).addEventListener("change", (e) => { state[key] = e.target.value; draw(); });
-    bind("filter-protocol", "protocol"); bind("filter-split", "split"); bind("filter-action", "action"); bind("filter-kind", "kind");
+    bind("filter-protocol", "protocol");
+    bind("filter-split", "split");
+    bind("filter-action", "action");
+    bind("filter-kind", "kind");
     $("labels-text").textContent = DATA.labels.replace(/[`*]/g, "");
     $("rules-text").textContent = DATA.rules.replace(/`/g, "");
     const plots = $("plots");

@@ -70,7 +70,7 @@ def _accuracy_vs_return(rows: list[dict[str, Any]], path: Path, protocol: str) -
                         hspace=0.35, wspace=0.3)
     axes = fig.subplots(3, 6, sharex=True).ravel()
     colours = _colours(len(rows))
-    for ax, env_id in zip(axes, ENV_IDS):
+    for ax, env_id in zip(axes, ENV_IDS, strict=True):
         ax.set_title(env_id, fontsize=9)
         ax.axhline(0, color="0.8", linewidth=0.8)
         ax.axhline(1, color="0.8", linewidth=0.8, linestyle="--")
@@ -78,18 +78,18 @@ def _accuracy_vs_return(rows: list[dict[str, Any]], path: Path, protocol: str) -
         ax.tick_params(labelsize=7)
         for hollow in (False, True):
             points = [(_accuracy(row, env), env["normalised_return"], colour)
-                      for row, colour in zip(rows, colours) if (row["kind"] == "reported") == hollow
+                      for row, colour in zip(rows, colours, strict=True) if (row["kind"] == "reported") == hollow
                       for env in row["envs"] if env["env_id"] == env_id and env["status"] == "ok"
                       and _accuracy(row, env) is not None and env["normalised_return"] is not None]
             if points:
-                x, y, c = zip(*points)
+                x, y, c = zip(*points, strict=True)
                 ax.scatter(x, y, s=28, marker="o" if hollow else "s", facecolors="none" if hollow else list(c),
                            edgecolors=list(c), linewidths=1.2)
     for ax in axes[12:]:
         ax.set_xlabel("accuracy", fontsize=8)
     for ax in axes[::6]:
         ax.set_ylabel("normalised return", fontsize=8)
-    handles = [_handle(row, colour) for row, colour in zip(rows, colours)]
+    handles = [_handle(row, colour) for row, colour in zip(rows, colours, strict=True)]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"{protocol}: accuracy vs normalised return (hollow: reported by the paper)", fontsize=11)
     fig.savefig(path, **_SAVE)
@@ -105,13 +105,13 @@ def _top_per_env(rows: list[dict[str, Any]], path: Path, protocol: str) -> None:
     colours = _colours(len(rows))
     width = 0.8 / len(rows)
     x = np.arange(len(ENV_IDS))
-    for i, (row, colour) in enumerate(zip(rows, colours)):
+    for i, (row, colour) in enumerate(zip(rows, colours, strict=True)):
         envs = {e["env_id"]: e for e in row["envs"]}
         values = [0.0 if envs[e]["status"] == "failed" else envs[e]["normalised_return"] for e in ENV_IDS]
         heights = [np.nan if v is None else v for v in values]
+        reported = row["kind"] == "reported"
         ax.bar(x - 0.4 + width * (i + 0.5), heights, width, color=colour, label=_label(row),
-               hatch="//" if row["kind"] == "reported" else None, edgecolor="white" if row["kind"] != "reported" else "0.3",
-               linewidth=0.5)
+               hatch="//" if reported else None, edgecolor="0.3" if reported else "white", linewidth=0.5)
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.axhline(1, color="0.5", linewidth=0.8, linestyle="--")
     ax.set_xticks(x, ENV_IDS, rotation=40, ha="right", fontsize=8)

@@ -46,7 +46,7 @@ def render_markdown(rows: list[dict[str, Any]], plots: list[tuple[str, str]]) ->
         "",
         f"{len(rows)} runs: {len(reproduced)} reproduced, {len(rows) - len(reproduced)} reported. "
         "Interactive version (sortable, filters, per-env detail; works offline): [`site/index.html`](site/index.html). "
-        "How to submit: the *Submitting to the leaderboard* section of the project README.",
+        "How to submit: [Submitting to the leaderboard](../README.md#submitting-to-the-leaderboard).",
         "",
         f"**How to read.** {LABELS}",
         "",

@@ -58,7 +58,8 @@ def reported_results(paper: dict[str, Any]) -> list[dict[str, Any]]:
 def write_reported(paper_json: str | Path, store) -> list[Path]:
     """Regenerate the reported files in `store` (a `leaderboard.store.Store`), replacing older versions."""
     paper = json.loads(Path(paper_json).read_text(encoding="utf-8"))
-    return [store.add_result(r, where=f"reported {r['source']['table']}", replace=True) for r in reported_results(paper)]
+    return [store.add_result(result, where=f"reported {result['source']['table']}", replace=True)
+            for result in reported_results(paper)]
 
 
 # ----------------------------------------------------------------------------------------------------------------

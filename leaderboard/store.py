@@ -8,7 +8,9 @@ A file enters the store only through `add`, which checks, on top of `cwmb.result
 - an evaluated result was computed on the shipped data (its `dataset.revision` is
   `cwmb.dataset.load.dataset_revision()`); a reported one names its source (paper, table);
 - every environment of the benchmark is present, under its CWMB id, either `ok` or explicitly
-  `failed` with a category;
+  `failed` with a category; an ok env of an evaluated run has accuracy on the protocol's scored
+  split and a planning result over the protocol's number of episodes (no `--split`,
+  `--skip-planning` or `--episodes` shortcuts on the leaderboard);
 - the numbers the leaderboard reads have the right types (accuracies in [0, 1]);
 - no run with the same identity (`run_key`) is already stored.
 
@@ -128,6 +130,26 @@ def check_result(result: dict[str, Any], where: str, *, dataset_revision: str) -
             raise Rejected(f"{where}: computed on other data (dataset revision {str(revision)[:12]}..., shipped data "
                            f"{dataset_revision[:12]}...); re-run cwmb-eval on this version of the dataset")
     _check_envs(result["envs"], where)
+    if result["kind"] == "evaluated":
+        _check_complete(result["envs"], PROTOCOLS[name], where)
+
+
+def _check_complete(envs: dict[str, Any], protocol, where: str) -> None:
+    """An evaluated run is scored on the protocol's split and planned for the protocol's episode count."""
+    for env_id, entry in envs.items():
+        if entry["status"] != "ok":
+            continue
+        at = f"{where}: envs.{env_id}"
+        if protocol.scored_split not in (entry.get("accuracy") or {}):
+            raise Rejected(f"{at} has no accuracy on the {protocol.scored_split} split that {protocol.name} scores; "
+                           "run cwmb-eval without --split")
+        planning = entry.get("planning")
+        if planning is None:
+            raise Rejected(f"{at} has no planning result; run cwmb-eval without --skip-planning")
+        returns = planning.get("episode_returns")
+        if isinstance(returns, list) and len(returns) != protocol.n_episodes:
+            raise Rejected(f"{at} planned {len(returns)} episodes, {protocol.name} plays {protocol.n_episodes}; "
+                           "run cwmb-eval without --episodes")
 
 
 def _check_envs(envs: dict[str, Any], where: str) -> None:

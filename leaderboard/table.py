@@ -77,6 +77,7 @@ def _row(item: StoredResult) -> dict[str, Any]:
             "created": result.get("created"),
             "dataset_revision": dataset.get("revision"),
             "dataset_source": dataset.get("source"),
+            "paper_data": dataset.get("paper_data"),
             "libraries": result.get("libraries"),
             "submission_sha256": submission.get("sha256"),
         },

@@ -32,6 +32,8 @@ class CEMConfig:
     """Initial standard deviation, as a fraction of the action range (high - low)."""
     replan_every: int = 100
     """Steps of the plan executed before planning again (the horizon = open loop, as the paper)."""
+    best_of_last_iteration: bool = False
+    """Return the best sample of the last iteration (the paper's code) instead of the best seen."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +61,6 @@ def plan(
         returns = model.rollout_returns(state, samples)
         elites = samples[np.argsort(returns)[-config.n_elites :]]
         mean, std = elites.mean(axis=0), elites.std(axis=0)
-        if returns.max() > best_return:
+        if returns.max() > best_return or config.best_of_last_iteration:
             best_return, best_sequence = float(returns.max()), samples[int(np.argmax(returns))]
     return best_sequence

@@ -26,8 +26,9 @@ careless LLM-written code, the way EvalPlus's `reliability_guard` is. Guaranteed
   memory use and output cannot take the harness down; messages from it are decoded without
   pickle and validated;
 - limits set in the child with `setrlimit`: address space (MemoryError beyond it), CPU time,
-  file size, core dumps off, process count; a wall-clock deadline per step (in the child) and per
-  call and evaluation (in the parent, terminate then kill, process group included);
+  file size, core dumps off, process count (ignored by the kernel for root: see below); a
+  wall-clock deadline per step (in the child) and per call and evaluation (in the parent,
+  terminate then kill, process group included);
 - a fresh temporary working directory (deleted afterwards, with the worker's process group killed
   first), stdin on /dev/null, stdout/stderr captured and truncated to `Limits.output_bytes`,
   an environment of PATH/HOME/TMPDIR/locale/thread counts only, no path to any data;
@@ -44,8 +45,10 @@ Not guaranteed: without root, code that uses ctypes or raw syscalls can open soc
 the harness (same user), read any file the user can read (including the dataset, if it guesses
 the path) and write wherever the user can; RLIMIT_NPROC counts all processes of the user; a
 grandchild that calls setsid escapes the process-group kill; disk usage is bounded per file, not
-in total. Even as root, the worker keeps CAP_DAC_READ_SEARCH (the interpreter may live under
-/root), so it can read files outside the hidden directories. For a real boundary run workers in a
+in total. A submission can overwrite its progress block or forge messages: the harness refuses a
+malformed message (crash), but may charge a death to the wrong transition of the same batch. Even
+as root, the worker keeps CAP_DAC_READ_SEARCH (the interpreter may live under /root), so it can
+read files outside the hidden directories. For a real boundary run workers in a
 container or a sandbox such as gVisor, bubblewrap or nsjail: separate user, read-only root with
 only the interpreter and the submission mounted, no network, cgroup memory/pids limits.
 """
@@ -76,7 +79,7 @@ import numpy as np
 
 from cwmb.dataset.schema import decode_observation
 from cwmb.errors import FAILURE_CATEGORIES, SandboxError, SubmissionError
-from cwmb.planners.model import PlanningModel
+from cwmb.planners.model import PlanningModel, Playout
 from cwmb.registry import EnvRecord, get_env
 from cwmb.sandbox.limits import NOBODY, Limits, protected_paths
 from cwmb.sandbox.worker import CATEGORIES, EXIT_MEMORY, REPLY, REQUEST
@@ -140,9 +143,9 @@ class _WorkerDied(Exception):
 class SandboxedWorldModel(PlanningModel):
     """A submitted code world model behind the sandbox, for accuracy (`predict`) and planning.
 
-    As a `PlanningModel` its state is the observation last set or produced. `step` raises the
-    failure's `SubmissionError`; `rollout_returns` scores a failed sequence -inf (never chosen as an
-    elite) and lists why in `last_rollout_failures`. Load-time failures (syntax_error,
+    As a `PlanningModel` its state is the observation last set or produced. `step` and `play` raise
+    the failure's `SubmissionError`; `rollout_returns` scores a failed sequence -inf (never chosen
+    as an elite) and lists why in `last_rollout_failures`. Load-time failures (syntax_error,
     forbidden_import, import_error, missing_class, an exception in `Environment()`) are raised by
     every call as the same `SubmissionError`: report them once for the submission.
     """
@@ -244,11 +247,55 @@ class SandboxedWorldModel(PlanningModel):
         self._state, self._synced = prediction.next_state, True
         return prediction.next_state, prediction.reward, prediction.done
 
+    def play(self, state: Any, actions: Any, keep_state_after: int = 0) -> Playout:
+        """`PlanningModel.play` in one message. Raises the failure's `SubmissionError` if a step fails.
+
+        Afterwards the model's state is the last state produced, as after the same `step` calls.
+        """
+        self.load()
+        self._synced = False
+        states, shape = self._native_states([state])
+        width = int(np.prod(shape, dtype=np.int64))
+        actions = self._native_actions(actions) if len(actions) else []
+        payload = {"state": states[0], "actions": actions, "keep": int(keep_state_after), "shape": list(shape)}
+        final: list[Any] = []
+
+        def decode(process: _Process, header: dict[str, Any], data: bytes, sent: int) -> tuple[int, list[Any]]:
+            steps, kept, terminated = (_header_int(process, header, "steps"), header.get("kept"),
+                                       header.get("terminated"))
+            errors = _decode_errors(process, header, 0, 1)
+            has_states = steps > 0 and not errors
+            if (type(kept) is not bool or type(terminated) is not bool or not 0 <= steps <= len(actions)
+                    or _header_int(process, header, "width") != width or kept != (has_states and keep_state_after <= steps
+                                                                               and keep_state_after > 0)
+                    or len(data) != 8 * (steps + width * ((kept + 1) if has_states else 0))):
+                process.violation(f"a play reply of {len(data)} bytes for {steps} steps")
+            if errors:
+                return 0, [errors[0]]
+            rewards = np.frombuffer(data, np.float64, steps).copy()
+            block = np.frombuffer(data, np.float64, offset=8 * steps).reshape(-1, width)
+            bad = self._check_outputs(block, np.zeros(len(block)), np.zeros(len(block), dtype=np.uint8))
+            if not np.isfinite(rewards).all():
+                return 0, [Failure("bad_output", "reward is NaN or inf")]
+            if bad:
+                return 0, [Failure("bad_output", next(iter(bad.values())))]
+            native = self._decode_states(block, shape)
+            final[:] = native[-1:]
+            return 0, [Playout(rewards, terminated, native[0] if kept else None)]
+
+        (result,) = self._run("play", 1, lambda indices: payload, decode, lambda failure: failure)
+        if isinstance(result, Failure):
+            raise result.error()
+        if final:
+            self._state, self._synced = final[0], True
+        return result
+
     def rollout_returns(self, state: Any, action_sequences: np.ndarray) -> np.ndarray:
         """Return of each sequence from `state` (stopping at done), all evaluated in one call.
 
-        A sequence whose rollout fails returns -inf; `last_rollout_failures` says why. Only rewards
-        and done are checked here (the rollout's next states are not returned).
+        A sequence whose rollout fails returns -inf (never an elite); `last_rollout_failures` says
+        why. If every sequence fails, the first failure's `SubmissionError` is raised instead, as
+        `play` would: the plan failed. Only rewards and done are checked (next states are not returned).
         """
         self.load()
         self._synced = False
@@ -284,6 +331,8 @@ class SandboxedWorldModel(PlanningModel):
             else:
                 returns[i] = result
         self.last_rollout_failures = sorted(failures.items())
+        if n and len(failures) == n:
+            raise self.last_rollout_failures[0][1].error()
         return returns
 
     # -- native types -------------------------------------------------------------------------

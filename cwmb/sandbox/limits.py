@@ -26,8 +26,9 @@ class Limits:
 
     memory_mb: int = 2048
     """Address space of the worker (RLIMIT_AS); bigger allocations raise MemoryError."""
-    cpu_seconds: int = 3600
-    """CPU time of one worker process over its whole life (RLIMIT_CPU): SIGXCPU, then SIGKILL 2 s later."""
+    cpu_seconds: int = 4 * 3600
+    """CPU time of one worker process over its whole life (RLIMIT_CPU): SIGXCPU, then SIGKILL 2 s later.
+    A backstop behind the wall-clock limits below."""
     file_size_mb: int = 16
     """Largest file the worker may write (RLIMIT_FSIZE); also bounds its captured stdout/stderr file."""
     max_processes: int = 32

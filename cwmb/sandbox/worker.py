@@ -33,6 +33,10 @@ Commands and replies (every error is ``{"status": "error", "category", "message"
 ``rollouts {state, actions}``
     For each action sequence: ``set_state(state)``, step until done, sum rewards. Streams
     ``chunk {start, count, errors}`` with payload ``returns (count float64)``; the last one is ``ok``.
+``play {state, actions, keep, shape}``
+    One playout for MCTS: ``set_state(state)``, step through `actions` until done. -> ``ok {steps,
+    terminated, kept, errors}`` with payload ``rewards (steps float64) | state after `keep` steps
+    (if kept) | last state`` (states as float64, no states when the playout failed).
 ``close`` -> ``ok``, then the process exits without running the submission's atexit hooks.
 
 An unknown command gets an error listing the valid ones. Before each transition (or rollout
@@ -75,7 +79,7 @@ FORBIDDEN_MODULES = frozenset({
     "Box2D", "box2d", "pybullet", "pybullet_envs", "pybullet_data", "cwmb",
 })
 
-COMMANDS = ("setup", "load", "predict", "rollouts", "close")
+COMMANDS = ("setup", "load", "predict", "rollouts", "play", "close")
 REQUEST = struct.Struct("!I")
 REPLY = struct.Struct("!II")
 EXIT_MEMORY = 86  # exit status when even the error report ran out of memory
@@ -361,7 +365,7 @@ class _Worker:
         self.filename = "<submission>"
         self.watchdog: _Watchdog | None = None
         self.handlers = {"setup": self.setup, "load": self.load, "predict": self.predict,
-                         "rollouts": self.rollouts, "close": self.close}
+                         "rollouts": self.rollouts, "play": self.play, "close": self.close}
 
     # -- commands ----------------------------------------------------------------------------
     def setup(self, payload: dict[str, Any]) -> None:
@@ -515,6 +519,38 @@ class _Worker:
                 self.channel.send(header, returns[: j + 1].tobytes())
                 start, errors = i + 1, []
                 watchdog.armed = not last
+
+    def play(self, payload: dict[str, Any]) -> None:
+        env, progress, watchdog = self.env, self.progress, self.watchdog
+        state, actions, keep, shape = payload["state"], payload["actions"], payload["keep"], tuple(payload["shape"])
+        width = int(np.prod(shape, dtype=np.int64))
+        rewards: list[float] = []
+        kept = last = None
+        terminated = False
+        errors: list[list[Any]] = []
+        progress[1] = 0
+        watchdog.start()
+        try:
+            progress[0] += 1
+            env.set_state(state.copy() if isinstance(state, np.ndarray) else state)
+            for t, action in enumerate(actions):
+                progress[0] += 1
+                next_state, reward, done = _unpack(env.step(action))
+                last = _as_state(next_state, shape).astype(np.float64).reshape(width)  # a copy
+                rewards.append(_as_reward(reward))
+                terminated = _as_done(done)
+                if t + 1 == keep:
+                    kept = last
+                if terminated:
+                    break
+        except BaseException as exc:
+            errors.append([0, *_failure(exc, self.filename)])
+        watchdog.stop()
+        progress[1] = -1
+        header = {"status": "ok", "start": 0, "count": 1, "width": width, "steps": len(rewards),
+                  "terminated": terminated, "kept": kept is not None and not errors, "errors": errors}
+        states = [s for s in (kept, last) if s is not None and not errors]
+        self.channel.send(header, np.array(rewards, dtype=np.float64).tobytes() + b"".join(s.tobytes() for s in states))
 
     def close(self, payload: Any) -> None:
         self.channel.send({"status": "ok"})

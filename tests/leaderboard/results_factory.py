@@ -1,4 +1,5 @@
-"""Small valid result files for the leaderboard tests, shaped as `cwmb-eval` writes them (`cwmb.results`).
+"""Small valid result files for the leaderboard tests, shaped as `cwmb-eval` writes them (`cwmb.results`;
+the keys of an env entry are those of a real `cwmb-eval submissions/exact/` result).
 
 `evaluated(...)` builds an evaluated run on a fake dataset revision; the tests give the store the same
 revision (`Store(..., dataset_revision=REVISION)`, or `--data` a folder from `fake_dataset`).
@@ -29,7 +30,8 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
               splits: tuple[str, ...] = ("train", "test")) -> dict[str, Any]:
     """An evaluated result with every env: `accuracy`/`normalised` per env (a number for all, or a dict)."""
     envs = {}
-    for i, env_id in enumerate(ENV_IDS):
+    n_episodes = PROTOCOLS[protocol].n_episodes
+    for env_id in ENV_IDS:
         if env_id in failed:
             envs[env_id] = {"status": "failed", "failure": {"category": "timeout", "message": "step() took 2.1 s, "
                             "limit 1.0 s", "traceback": ""}, "accuracy": {}, "planning": None,
@@ -43,13 +45,14 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
         envs[env_id] = {
             "status": "ok",
             "failure": None,
-            "accuracy": {split: {"accuracy": acc, "state_accuracy": acc, "reward_accuracy": acc, "done_accuracy": acc,
-                                 "fully_correct": acc, "n_transitions": 100, "n_failed": 0, "failures": {}}
+            "accuracy": {split: {"protocol": protocol, "env_id": env_id, "accuracy": acc, "state_accuracy": acc,
+                                 "reward_accuracy": acc, "done_accuracy": acc, "fully_correct": acc,
+                                 "n_transitions": 100, "n_failed": 0, "mispredictions": [], "failures": {}}
                          for split in splits},
-            "planning": {"episode_returns": [1.0, 2.0], "mean_return": 1.5, "random_return": 0.0, "oracle_return": 3.0,
+            "planning": {"episode_returns": [1.5] * n_episodes, "episode_seeds": list(range(n_episodes)),
+                         "mean_return": 1.5, "failed_plans": 0, "random_return": 0.0, "oracle_return": 3.0,
                          "normalised_return": norm, "not_applicable": reason,
-                         "normalised_ci95": None if norm is None else [norm - 0.1, norm + 0.1],
-                         "episode_seeds": [30_000 + i, 30_001 + i]},
+                         "normalised_ci95": None if norm is None else [norm - 0.1, norm + 0.1]},
             "seconds": {"accuracy": 0.1, "planning": 1.0},
         }
     return {

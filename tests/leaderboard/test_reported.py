@@ -9,8 +9,9 @@ import pytest
 
 from cwmb.registry import ENV_IDS
 from leaderboard.reported import reported_results, write_reported
-from leaderboard.store import RESULTS_DIR, Store, file_name
+from leaderboard.store import RESULTS_DIR, Store, StoredResult, file_name
 from leaderboard.table import build_rows
+from tests.leaderboard.results_factory import evaluated
 
 PAPER_RESULTS = Path(__file__).resolve().parents[3] / "shared" / "paper_results.json"
 needs_paper = pytest.mark.skipif(not PAPER_RESULTS.is_file(), reason=f"reference file {PAPER_RESULTS} not found")
@@ -33,7 +34,8 @@ def test_committed_reported_rows_pass_the_store_checks_and_name_their_source():
 
 
 def test_paper_env_ids_are_mapped_to_cwmb_ids():
-    table11 = json.loads((RESULTS_DIR / "paper-2024__reported-table-11__gif-mcts-gpt-4-turbo-10-calls.json").read_text())
+    table11 = json.loads((RESULTS_DIR / "paper-2024__reported-table-11__gif-mcts-gpt-4-turbo-10-calls.json")
+                         .read_text())
     assert table11["envs"]["Taxi-v4"]["paper_env_id"] == "Taxi-v3"
     assert table11["envs"]["Taxi-v4"]["accuracy"]["train"]["accuracy"] == 0.99
     assert table11["envs"]["Pusher-v5"]["paper_env_id"] == "Pusher-v4"
@@ -45,7 +47,8 @@ def test_failed_syntheses_and_derived_returns_are_explicit():
                          .read_text())
     assert table10["envs"]["Humanoid-v5"]["status"] == "failed"
     assert table10["envs"]["Humanoid-v5"]["failure"]["category"] == "synthesis_failed"
-    table12 = json.loads((RESULTS_DIR / "paper-2024__reported-table-12__gif-mcts-gpt-4-turbo-10-calls.json").read_text())
+    table12 = json.loads((RESULTS_DIR / "paper-2024__reported-table-12__gif-mcts-gpt-4-turbo-10-calls.json")
+                         .read_text())
     cartpole = table12["envs"]["CartPole-v1"]["planning"]
     assert (cartpole["mean_return"], cartpole["random_return"], cartpole["oracle_return"]) == (310.4, 24.4, 494)
     assert cartpole["normalised_return"] == pytest.approx((310.4 - 24.4) / (494 - 24.4), abs=1e-4)
@@ -56,6 +59,15 @@ def test_reported_rows_are_labelled_and_never_ranked():
     rows = build_rows(committed_reported())
     assert all(r["kind"] == "reported" and r["label"].startswith("reported (Table ") for r in rows)
     assert all(r["rank"] is None for r in rows)
+
+
+def test_reported_rows_change_nothing_in_reproduced_rows():
+    reproduced = [StoredResult(Path(f"paper-2024__{name}.json"), evaluated(name, protocol="paper-2024", normalised=n))
+                  for name, n in (("alpha", 0.7), ("beta", 0.2))]
+    alone = build_rows(reproduced)
+    together = build_rows(reproduced + committed_reported())
+    assert [r for r in together if r["kind"] == "reproduced"] == alone
+    assert [r["rank"] for r in alone] == [1, 2]
 
 
 @needs_paper

@@ -99,15 +99,25 @@ def test_planning_interface_matches_in_process_reference():
         def __init__(self):
             self.env = load_in_process("good_cartpole")
 
+        def get_state(self):
+            return self.state
+
         def set_state(self, state):
+            self.state = state
             self.env.set_state(state)
 
         def step(self, action):
-            return self.env.step(action)
+            self.state, reward, done = self.env.step(action)
+            return self.state, reward, done
 
     with sandbox("good_cartpole") as model:
         np.testing.assert_array_equal(model.rollout_returns(start, sequences),
                                       InProcess().rollout_returns(start, sequences))
+        for actions, keep in [([1] * 40, 3), ([0, 1, 0], 0), ([0, 1], 5), ([], 0)]:  # the first one terminates
+            got, expected = model.play(start, actions, keep), InProcess().play(start, actions, keep)
+            np.testing.assert_array_equal(got.rewards, expected.rewards)
+            assert got.terminated == expected.terminated
+            np.testing.assert_array_equal(got.state_after, expected.state_after)
         model.set_state(start)
         first, _, _ = model.step(1)
         second, reward, done = model.step(0)  # continues from the model's own state
@@ -183,6 +193,11 @@ def test_exception_in_step_fails_only_its_transitions():
         returns = model.rollout_returns(cartpole_states(1)[0], np.array([[0, 0], [0, 1], [1, 0]]))
         assert returns.tolist() == [2.0, -np.inf, -np.inf]
         assert [(i, f.category) for i, f in model.last_rollout_failures] == [(1, "exception"), (2, "exception")]
+        with pytest.raises(SubmissionException, match=re.escape("cannot push right")):  # every plan failed
+            model.rollout_returns(cartpole_states(1)[0], np.array([[1, 0], [0, 1]]))
+        with pytest.raises(SubmissionException, match=re.escape("cannot push right")):
+            model.play(cartpole_states(1)[0], [0, 0, 1, 0], keep_state_after=1)
+        assert model.play(cartpole_states(1)[0], [0, 0], keep_state_after=1).rewards.tolist() == [1.0, 1.0]
 
 
 def test_infinite_loop_is_interrupted_inside_the_worker():
@@ -390,7 +405,7 @@ def test_worker_answers_unknown_commands_with_the_valid_ones():
     finally:
         process.close()
     assert header == {"status": "error", "category": "crash", "traceback": "",
-                      "message": "unknown command 'bogus'; valid commands: setup, load, predict, rollouts, close"}
+                      "message": "unknown command 'bogus'; valid commands: setup, load, predict, rollouts, play, close"}
 
 
 def test_mismatched_inputs_are_the_callers_error():
