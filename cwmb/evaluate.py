@@ -205,7 +205,8 @@ def _transitions_for(protocol: Protocol, env_id: str, split: str, paper_data: st
 def _failed_entry(entry, failure: Failure, env_id, protocol, splits, paper_data) -> dict[str, Any]:
     entry["status"], entry["failure"] = "failed", failure.to_dict()
     for split in splits:
-        n = len(_transitions_for(protocol, env_id, split, paper_data))
+        missing = failure.category == "missing_world_model"  # nothing was run: no data needed
+        n = 0 if missing else len(_transitions_for(protocol, env_id, split, paper_data))
         entry["accuracy"][split] = {
             "protocol": protocol.accuracy_metric, "env_id": env_id, "accuracy": 0.0, "state_accuracy": 0.0,
             "reward_accuracy": 0.0, "done_accuracy": 0.0, "fully_correct": 0.0, "n_transitions": n,

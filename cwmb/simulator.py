@@ -106,7 +106,11 @@ class Simulator(PlanningModel):
         u = self.unwrapped
         if self.record.family == "toy_text":
             return int(u.s)
-        return u._get_obs()
+        # Envs name their observation builder differently; CartPole and MountainCar have none.
+        for builder in ("_get_obs", "_get_ob"):
+            if hasattr(u, builder):
+                return getattr(u, builder)()
+        return np.array(u.state, dtype=np.float32)
 
     # -- Blackjack: record (collection) or force (replay) the cards a step draws ---------------
     def _blackjack_step(self, action: Any) -> tuple[Any, float, bool]:

@@ -64,7 +64,9 @@ def replay_split(env_id: str, split: str, source: str | Path | None = None, *, r
             if not np.array_equal(reset_state, stored_state):
                 mismatch(i, "reset state", stored_state, reset_state)
         simulator.set_state(data.sim_state[i])
-        if not _same(simulator.observe(), data.obs[i], exact=True):
+        # MuJoCo observations may read positions computed before the last substep (Reacher's
+        # fingertip), which a restored state recomputes; only the step's outputs are compared there.
+        if record.family != "mujoco" and not _same(simulator.observe(), data.obs[i], exact=True):
             mismatch(i, "obs", data.obs[i], simulator.observe())
         next_obs, reward, terminated = simulator.step(data.action[i])
         if not _same(next_obs, data.next_obs[i], exact):
