@@ -79,13 +79,47 @@ def compute(protocol: Protocol, env_ids: list[str], n_episodes: int, *, recomput
     return references
 
 
+def paper_comparison_table(paper_results: Path) -> str:
+    """Markdown: our paper-2024 random/oracle returns beside the paper's Table 12 (`raw_returns_table12`).
+
+    Each of ours is a mean over the episodes computed, with its standard error; envs not computed
+    are marked so.
+    """
+    table12 = json.loads(Path(paper_results).read_text())["raw_returns_table12"]
+    columns = table12["columns"]
+    ours = load_references("paper-2024")
+    rows = [
+        "| env (paper id) | random: paper | random: ours | oracle: paper | oracle: ours | episodes (ours) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for paper_id, values in table12["envs"].items():
+        env_id = get_env(paper_id).env_id
+        paper = dict(zip(columns, values))
+        cells = []
+        for policy in POLICIES:
+            returns = ours.get(env_id, {}).get(policy, {}).get("returns", [])
+            if returns:
+                sem = np.std(returns, ddof=1) / np.sqrt(len(returns)) if len(returns) > 1 else float("nan")
+                cells.append(f"{np.mean(returns):.1f} ± {sem:.1f}" if len(returns) > 1 else f"{returns[0]:.1f} (1 ep.)")
+            else:
+                cells.append("not computed")
+        counts = "/".join(str(len(ours.get(env_id, {}).get(p, {}).get("returns", []))) for p in POLICIES)
+        rows.append(f"| {env_id} ({paper_id}) | {paper['random']} | {cells[0]} | {paper['oracle planner']} | {cells[1]} | {counts} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compute random and oracle reference returns.")
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, choices=list(PROTOCOLS))
     parser.add_argument("--env", action="append", help="environment id (repeatable; default: all 18)")
     parser.add_argument("--episodes", type=int, help="episodes per policy (default: the protocol's)")
     parser.add_argument("--recompute", action="store_true", help="discard stored returns and start again")
+    parser.add_argument("--compare-paper", type=Path, metavar="PAPER_RESULTS_JSON",
+                        help="print our paper-2024 references beside the paper's Table 12 and exit")
     args = parser.parse_args(argv)
+    if args.compare_paper:
+        print(paper_comparison_table(args.compare_paper))
+        return 0
     protocol = get_protocol(args.protocol)
     env_ids = [get_env(e).env_id for e in (args.env or ENV_IDS)]
     references = compute(protocol, env_ids, args.episodes or protocol.n_episodes, recompute=args.recompute)

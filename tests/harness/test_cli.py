@@ -103,3 +103,20 @@ def test_resume_reuses_finished_environments(tmp_path):
     assert result["envs"]["Taxi-v4"]["accuracy"]["test"]["accuracy"] == 0.123
     assert "CliffWalking-v1" in result["envs"] and not partial.exists()
     assert first["envs"]["Taxi-v4"]["accuracy"]["test"]["accuracy"] != 0.123
+
+
+def _without_timings(result):
+    envs = {e: {k: v for k, v in entry.items() if k != "seconds"} for e, entry in result["envs"].items()}
+    return envs, result["aggregate"]
+
+
+def test_same_seed_same_numbers_in_process_or_pool():
+    _need("CliffWalking-v1")
+    _need("Taxi-v4")
+    from cwmb.evaluate import evaluate
+
+    kwargs = {"env_ids": ["CliffWalking-v1", "Taxi-v4"], "episodes": 1}
+    one = evaluate(EXACT, jobs=1, **kwargs)
+    two = evaluate(EXACT, jobs=2, **kwargs)
+    assert _without_timings(one) == _without_timings(two)
+    assert one["envs"]["CliffWalking-v1"]["planning"]["episode_returns"] != []

@@ -1,0 +1,67 @@
+"""Wall time of a full `cwmb-v1` evaluation of an 18-env submission whose `step` costs N µs.
+
+    python -m benchmarks.full_evaluation [--step-us 20] [--jobs 2] [--protocol cwmb-v1] [--env ID ...]
+
+Writes a synthetic submission to a temporary folder: for every environment a world model that keeps
+the state unchanged (reward 0, never done: the most planning work, since no episode ends early) and
+busy-waits `--step-us` microseconds per step, so that its cost matches a real code world model. Then
+runs the whole evaluation (accuracy on both splits + planning) as `cwmb-eval` does and prints the wall
+time per environment and in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from cwmb.evaluate import evaluate
+from cwmb.registry import ENV_IDS
+
+_TEMPLATE = '''
+import time
+
+class Environment:
+    def __init__(self):
+        self.state = None
+
+    def set_state(self, state):
+        self.state = state
+
+    def step(self, action):
+        end = time.perf_counter() + {seconds!r}
+        while time.perf_counter() < end:
+            pass
+        return self.state, 0.0, False
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--step-us", type=float, default=20.0)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--protocol", default="cwmb-v1")
+    parser.add_argument("--env", action="append")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for env_id in args.env or ENV_IDS:
+            (root / f"{env_id}.py").write_text(_TEMPLATE.format(seconds=args.step_us * 1e-6))
+        (root / "submission.json").write_text(json.dumps({"name": f"static-{args.step_us:g}us"}))
+        started = time.perf_counter()
+        finished: dict[str, float] = {}
+
+        def done(env_id, entry):
+            finished[env_id] = time.perf_counter() - started
+            seconds = entry["seconds"]
+            print(f"{env_id:<27} accuracy {seconds.get('accuracy', 0):7.1f} s   planning {seconds.get('planning', 0):7.1f} s", flush=True)
+
+        evaluate(root, env_ids=args.env, protocol=args.protocol, jobs=args.jobs, on_env_done=done)
+        total = time.perf_counter() - started
+    print(f"full {args.protocol} evaluation, step {args.step_us:g} µs, {args.jobs} jobs: {total:.0f} s ({total / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()
