@@ -108,6 +108,58 @@ def paper_comparison_table(paper_results: Path) -> str:
     return "\n".join(rows)
 
 
+def reference_result(protocol: Protocol, policy: str) -> dict[str, Any]:
+    """The random policy or the oracle planner as a result file (a leaderboard row of its own).
+
+    Accuracy does not apply to a policy (null). An env with fewer stored episodes than the protocol
+    plays is listed as failed with category `incomplete_reference`, saying how many were computed.
+    """
+    from datetime import datetime, timezone
+
+    import cwmb
+    from cwmb.dataset.load import dataset_revision
+    from cwmb.evaluate import aggregate_result, library_versions
+    from cwmb.results import RESULT_SCHEMA_VERSION
+
+    references = load_references(protocol.name)
+    envs: dict[str, Any] = {}
+    for env_id in ENV_IDS:
+        entry = references.get(env_id, {})
+        returns = entry.get(policy, {}).get("returns", [])
+        accuracy = {protocol.scored_split: {"accuracy": None}}
+        if len(returns) < protocol.n_episodes:
+            failure = {"category": "incomplete_reference", "traceback": "",
+                       "message": f"{len(returns)} of {protocol.n_episodes} episodes computed"}
+            envs[env_id] = {"status": "failed", "failure": failure, "accuracy": accuracy, "planning": None, "seconds": {}}
+            continue
+        r_random, r_oracle = reference_returns(protocol.name, env_id)
+        mean = float(np.mean(returns))
+        defined = r_oracle > r_random
+        envs[env_id] = {
+            "status": "ok", "failure": None, "accuracy": accuracy, "seconds": {"planning": float(sum(entry[policy]["seconds"]))},
+            "planning": {
+                "episode_returns": returns, "episode_seeds": entry[policy]["seeds"], "mean_return": mean,
+                "failed_plans": 0, "random_return": r_random, "oracle_return": r_oracle,
+                "normalised_return": (mean - r_random) / (r_oracle - r_random) if defined else None,
+                "not_applicable": None if defined else f"oracle no better than random on {env_id}",
+                "normalised_ci95": None,
+            },
+        }
+    name = "random policy" if policy == "random" else "oracle planner"
+    return {
+        "schema_version": RESULT_SCHEMA_VERSION, "kind": "evaluated", "harness_version": cwmb.__version__,
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "submission": {"name": name, "method": policy, "model": None, "llm_calls": None, "seed": protocol.seed_base,
+                       "url": None, "sha256": None, "files": {}},
+        "protocol": protocol.to_dict(),
+        "dataset": {"revision": dataset_revision(), "source": "packaged", "paper_data": None},
+        "libraries": library_versions(),
+        "envs": envs,
+        "aggregate": aggregate_result(envs, protocol.name),
+        "source": None,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compute random and oracle reference returns.")
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, choices=list(PROTOCOLS))
@@ -116,11 +168,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recompute", action="store_true", help="discard stored returns and start again")
     parser.add_argument("--compare-paper", type=Path, metavar="PAPER_RESULTS_JSON",
                         help="print our paper-2024 references beside the paper's Table 12 and exit")
+    parser.add_argument("--write-results", type=Path, metavar="DIR",
+                        help="write the random and oracle references of --protocol as result files into DIR and exit")
     args = parser.parse_args(argv)
+    protocol = get_protocol(args.protocol)
     if args.compare_paper:
         print(paper_comparison_table(args.compare_paper))
         return 0
-    protocol = get_protocol(args.protocol)
+    if args.write_results:
+        from cwmb.results import write_result
+
+        for policy in POLICIES:
+            path = args.write_results / f"{protocol.name}__reference__{policy}.json"
+            print(write_result(reference_result(protocol, policy), path))
+        return 0
     env_ids = [get_env(e).env_id for e in (args.env or ENV_IDS)]
     references = compute(protocol, env_ids, args.episodes or protocol.n_episodes, recompute=args.recompute)
     for env_id in env_ids:

@@ -15,7 +15,9 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
   "envs": {
     "<env_id>": {
       "status": "ok" | "failed",
-      "failure": null | {"category", "message", "traceback"},
+      "failure": null | {"category", "message", "traceback"},   # a sandbox category (cwmb.errors),
+                      # "missing_world_model" (a folder without <env>.py: scored 0), or, for reference
+                      # rows, "incomplete_reference" (fewer episodes computed than the protocol plays)
       "accuracy": {"<split>": {"accuracy", "state_accuracy", "reward_accuracy", "done_accuracy",
                                "fully_correct", "n_transitions", "n_failed", "failures": {category: count}}},
       "planning": null | {"episode_returns": [...], "mean_return", "random_return", "oracle_return",
