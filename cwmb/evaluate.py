@@ -190,7 +190,7 @@ def evaluate_env(
         entry["seconds"]["accuracy"] = round(time.perf_counter() - start, 3)
         if not skip_planning:
             start = time.perf_counter()
-            entry["planning"] = _planning(record.env_id, protocol, model, episodes or protocol.n_episodes)
+            entry["planning"] = _planning(record.env_id, protocol, model, episodes or protocol.episodes_for(record.env_id))
             entry["seconds"]["planning"] = round(time.perf_counter() - start, 3)
     return entry
 

@@ -49,6 +49,11 @@ class Protocol:
     """True: Gymnasium's own episode limits (paper); False: the registry's CWMB v1 limits."""
     mcts_overrides: tuple[tuple[str, MCTSConfig], ...] = ()
     """Per-env MCTS settings replacing `mcts` (env id, config); empty = one setting for all."""
+    episode_overrides: tuple[tuple[str, int], ...] = ()
+    """Per-env episode counts replacing `n_episodes` (env id, count)."""
+
+    def episodes_for(self, env_id: str) -> int:
+        return dict(self.episode_overrides).get(env_id, self.n_episodes)
 
     def mcts_for(self, env_id: str) -> MCTSConfig:
         return dict(self.mcts_overrides).get(env_id, self.mcts)
@@ -69,6 +74,7 @@ class Protocol:
             "seed_base": self.seed_base,
             "use_env_limits": self.use_env_limits,
             "mcts_overrides": {env_id: config.to_dict() for env_id, config in self.mcts_overrides},
+            "episode_overrides": dict(self.episode_overrides),
         }
 
 
@@ -102,6 +108,8 @@ CWMB_V1 = Protocol(
     ),
     cem=CEMConfig(horizon=20, n_samples=200, n_elites=20, n_iterations=5, replan_every=5),
     n_episodes=5,
+    # Blackjack's return is +-1 per hand: 5 hands cannot tell the oracle from random; hands are cheap.
+    episode_overrides=(("Blackjack-v1", 200),),
     seed_base=30_000,
     use_env_limits=False,
 )

@@ -60,10 +60,13 @@ def reference_returns(protocol: str, env_id: str) -> tuple[float, float]:
         ) from None
 
 
-def compute(protocol: Protocol, env_ids: list[str], n_episodes: int, *, recompute: bool = False) -> dict[str, Any]:
-    """Fill in missing (env, policy, episode) returns; saves after every episode."""
+def compute(protocol: Protocol, env_ids: list[str], n_episodes: int | None = None, *, recompute: bool = False) -> dict[str, Any]:
+    """Fill in missing (env, policy, episode) returns; saves after every episode.
+
+    `n_episodes` defaults to the protocol's count for each env.
+    """
     references = {} if recompute else load_references(protocol.name)
-    work = [(e, p, i) for e in env_ids for p in POLICIES for i in range(n_episodes)]
+    work = [(e, p, i) for e in env_ids for p in POLICIES for i in range(n_episodes or protocol.episodes_for(e))]
     for env_id, policy, episode in tqdm(work, desc=f"references {protocol.name}", unit="ep"):
         entry = references.setdefault(env_id, {}).setdefault(policy, {"returns": [], "seeds": [], "seconds": []})
         if episode < len(entry["returns"]):
@@ -127,9 +130,9 @@ def reference_result(protocol: Protocol, policy: str) -> dict[str, Any]:
         entry = references.get(env_id, {})
         returns = entry.get(policy, {}).get("returns", [])
         accuracy = {protocol.scored_split: {"accuracy": None}}
-        if len(returns) < protocol.n_episodes:
+        if len(returns) < protocol.episodes_for(env_id):
             failure = {"category": "incomplete_reference", "traceback": "",
-                       "message": f"{len(returns)} of {protocol.n_episodes} episodes computed"}
+                       "message": f"{len(returns)} of {protocol.episodes_for(env_id)} episodes computed"}
             envs[env_id] = {"status": "failed", "failure": failure, "accuracy": accuracy, "planning": None, "seconds": {}}
             continue
         r_random, r_oracle = reference_returns(protocol.name, env_id)
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             print(write_result(reference_result(protocol, policy), path))
         return 0
     env_ids = [get_env(e).env_id for e in (args.env or ENV_IDS)]
-    references = compute(protocol, env_ids, args.episodes or protocol.n_episodes, recompute=args.recompute)
+    references = compute(protocol, env_ids, args.episodes, recompute=args.recompute)
     for env_id in env_ids:
         r, o = (np.mean(references[env_id][p]["returns"]) for p in POLICIES)
         print(f"{env_id:<28} random {r:10.2f}   oracle {o:10.2f}   {'OK' if o > r else 'ORACLE NOT BETTER'}")

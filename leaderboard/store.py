@@ -147,8 +147,8 @@ def _check_complete(envs: dict[str, Any], protocol, where: str) -> None:
         if planning is None:
             raise Rejected(f"{at} has no planning result; run cwmb-eval without --skip-planning")
         returns = planning.get("episode_returns")
-        if isinstance(returns, list) and len(returns) != protocol.n_episodes:
-            raise Rejected(f"{at} planned {len(returns)} episodes, {protocol.name} plays {protocol.n_episodes}; "
+        if isinstance(returns, list) and len(returns) != protocol.episodes_for(env_id):
+            raise Rejected(f"{at} planned {len(returns)} episodes, {protocol.name} plays {protocol.episodes_for(env_id)}; "
                            "run cwmb-eval without --episodes")
 
 

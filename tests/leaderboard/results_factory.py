@@ -30,8 +30,8 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
               splits: tuple[str, ...] = ("train", "test")) -> dict[str, Any]:
     """An evaluated result with every env: `accuracy`/`normalised` per env (a number for all, or a dict)."""
     envs = {}
-    n_episodes = PROTOCOLS[protocol].n_episodes
     for env_id in ENV_IDS:
+        n_episodes = PROTOCOLS[protocol].episodes_for(env_id)
         if env_id in failed:
             envs[env_id] = {"status": "failed", "failure": {"category": "timeout", "message": "step() took 2.1 s, "
                             "limit 1.0 s", "traceback": ""}, "accuracy": {}, "planning": None,
