@@ -632,6 +632,22 @@ def installed_versions() -> tuple[str, str]:
     return installed
 
 
+def _reference_returns(env_id: str) -> str:
+    """Mean random and oracle returns per protocol (JSON), from the shipped `cwmb/references/`."""
+    from cwmb.protocols import PROTOCOLS
+    from cwmb.references import load_references
+
+    summary = {}
+    for protocol in PROTOCOLS:
+        entry = load_references(protocol).get(env_id, {})
+        if all(entry.get(p, {}).get("returns") for p in ("random", "oracle")):
+            summary[protocol] = {
+                p: {"mean": float(np.mean(entry[p]["returns"])), "episodes": len(entry[p]["returns"])}
+                for p in ("random", "oracle")
+            }
+    return json.dumps(summary, sort_keys=True)
+
+
 def description_record(record: EnvRecord) -> dict[str, Any]:
     """One row of the `descriptions` config."""
     gymnasium_version, mujoco_version = installed_versions()
@@ -650,7 +666,7 @@ def description_record(record: EnvRecord) -> dict[str, Any]:
             "make_kwargs": json.dumps(record.make_kwargs, sort_keys=True),
             "gymnasium_version": gymnasium_version,
             "mujoco_version": mujoco_version,
-            "reference_returns": "{}",  # filled per protocol by the reference-returns builder
+            "reference_returns": _reference_returns(record.env_id),
         }
     finally:
         env.close()
@@ -677,3 +693,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -81,15 +81,18 @@ def load(env_id: str, *, repo_id: str | None = None, revision: str | None = None
 
 
 def dataset_revision(source: str | Path | None = None) -> str:
-    """SHA-256 over every Parquet file of a Hub-layout folder (paths and bytes, in sorted order).
+    """SHA-256 over the transition files of a Hub-layout folder (paths and bytes, in sorted order).
 
-    Results record it, so a result is never compared with numbers computed on other data.
+    Results record it, so a result is never compared with numbers computed on other data. The
+    `descriptions` config is left out: its reference returns are not data a result was scored on.
     """
     import hashlib
 
     folder = Path(source) if source is not None else PACKAGED_DATASET
     digest = hashlib.sha256()
     for path in sorted((folder / "data").glob("*/*.parquet")):
+        if path.parent.name == DESCRIPTIONS_CONFIG:
+            continue
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
