@@ -304,7 +304,16 @@ def evaluate(
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "submission": {**submission.metadata, "sha256": _combined_hash(hashes), "files": hashes},
         "protocol": the_protocol.to_dict(),
-        "dataset": {"revision": dataset_revision(), "source": "packaged", "paper_data": paper_data},
+        "dataset": {
+            "revision": dataset_revision(),
+            "env_revisions": {
+                env_id: dataset_revision(env_ids=[env_id])
+                for env_id, entry in ordered.items()
+                if not (entry["failure"] and entry["failure"]["category"] == "missing_world_model")
+            },
+            "source": "packaged",
+            "paper_data": paper_data,
+        },
         "libraries": library_versions(),
         "envs": ordered,
         "aggregate": aggregate_result(ordered, protocol),

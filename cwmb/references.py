@@ -155,7 +155,8 @@ def reference_result(protocol: Protocol, policy: str) -> dict[str, Any]:
         "submission": {"name": name, "method": policy, "model": None, "llm_calls": None, "seed": protocol.seed_base,
                        "url": None, "sha256": None, "files": {}},
         "protocol": protocol.to_dict(),
-        "dataset": {"revision": dataset_revision(), "source": "packaged", "paper_data": None},
+        # Reference returns come from the simulators alone: no environment's data was used.
+        "dataset": {"revision": dataset_revision(), "env_revisions": {}, "source": "packaged", "paper_data": None},
         "libraries": library_versions(),
         "envs": envs,
         "aggregate": aggregate_result(envs, protocol.name),

@@ -10,7 +10,8 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
   "created": "2026-11-26T09:00:00Z",
   "submission": {"name", "method", "model", "llm_calls", "seed", "url", "sha256", "files": {env: sha256}},
   "protocol": {...Protocol.to_dict()...},
-  "dataset": {"revision": sha256 of the data files, "source": "packaged" | path | repo id},
+  "dataset": {"revision": sha256 of the transition files, "env_revisions": {env: sha256 of that env's files,
+              for every env whose numbers used its data}, "source": "packaged" | path | repo id},
   "libraries": {"python", "cwmb", "gymnasium", "mujoco", "numpy"},
   "envs": {
     "<env_id>": {

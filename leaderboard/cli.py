@@ -22,7 +22,7 @@ from leaderboard.store import LEADERBOARD_DIR, RESULTS_DIR, Rejected, Store
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    store = Store(args.results, dataset_revision=_revision(args.data))
+    store = Store(args.results, dataset_revision=_revision(args.data), data_folder=args.data)
     try:
         return args.run(args, store)
     except Rejected as error:

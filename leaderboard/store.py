@@ -103,7 +103,8 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number; write null for a missing value")
 
 
-def check_result(result: dict[str, Any], where: str, *, dataset_revision: str) -> None:
+def check_result(result: dict[str, Any], where: str, *, dataset_revision: str,
+                 env_revision: Callable[[str], str] | None = None) -> None:
     """The store's checks beyond the schema (see the module docstring); `Rejected` names the first failure."""
     protocol = result["protocol"]
     name = protocol.get("name") if isinstance(protocol, dict) else None
@@ -125,8 +126,16 @@ def check_result(result: dict[str, Any], where: str, *, dataset_revision: str) -
         if not isinstance(source, dict) or not source.get("paper") or not source.get("table"):
             raise Rejected(f"{where}: a reported result must name its source as {{\"paper\": ..., \"table\": ...}}")
     else:
-        revision = result["dataset"].get("revision") if isinstance(result["dataset"], dict) else None
-        if revision != dataset_revision:
+        dataset = result["dataset"] if isinstance(result["dataset"], dict) else {}
+        env_revisions = dataset.get("env_revisions")
+        if isinstance(env_revisions, dict) and env_revision is not None:
+            # Per-environment revisions: only the data each environment's numbers used must match.
+            for env_id, revision in env_revisions.items():
+                if revision != env_revision(env_id):
+                    raise Rejected(f"{where}: {env_id} was computed on other data (revision {str(revision)[:12]}...); "
+                                   "re-run cwmb-eval on this version of the dataset")
+        elif dataset.get("revision") != dataset_revision:
+            revision = dataset.get("revision")
             raise Rejected(f"{where}: computed on other data (dataset revision {str(revision)[:12]}..., shipped data "
                            f"{dataset_revision[:12]}...); re-run cwmb-eval on this version of the dataset")
     _check_envs(result["envs"], where)
@@ -192,10 +201,29 @@ def _is_number(value: Any) -> bool:
 class Store:
     """A folder of result files (by default the committed `leaderboard/results/`)."""
 
-    def __init__(self, folder: str | Path = RESULTS_DIR, *, dataset_revision: str | Callable[[], str] | None = None):
-        """`dataset_revision`: the revision evaluated results must carry (default: the shipped data's)."""
+    def __init__(self, folder: str | Path = RESULTS_DIR, *, dataset_revision: str | Callable[[], str] | None = None,
+                 data_folder: str | Path | None = None):
+        """`dataset_revision`: the revision evaluated results must carry (default: the shipped data's).
+
+        Results that record per-environment revisions are checked env by env against `data_folder`
+        (default: the shipped data) unless a fixed `dataset_revision` string is given.
+        """
         self.folder = Path(folder)
         self._revision = dataset_revision
+        self._data_folder = data_folder
+        self._env_revisions: dict[str, str] = {}
+
+    def env_revision(self, env_id: str) -> str:
+        if env_id not in self._env_revisions:
+            from cwmb.dataset.load import dataset_revision
+
+            self._env_revisions[env_id] = dataset_revision(self._data_folder, env_ids=[env_id])
+        return self._env_revisions[env_id]
+
+    @property
+    def _env_revision_check(self) -> Callable[[str], str] | None:
+        # A store pinned to a fixed revision string (tests, --data) checks the whole-data revision only.
+        return None if isinstance(self._revision, str) else self.env_revision
 
     @property
     def dataset_revision(self) -> str:
@@ -231,7 +259,7 @@ class Store:
         except (OSError, UnicodeDecodeError) as error:
             raise Rejected(f"cannot read {path}: {error}") from None
         result = parse_result(text, path.name)
-        check_result(result, path.name, dataset_revision=self.dataset_revision)
+        check_result(result, path.name, dataset_revision=self.dataset_revision, env_revision=self._env_revision_check)
         return result
 
     def add(self, path: str | Path) -> Path:
@@ -258,7 +286,7 @@ class Store:
         return self._store(parse_result(text, where), text.encode("utf-8"), where, replace=replace)
 
     def _store(self, result: dict[str, Any], data: bytes, where: str, *, replace: bool = False) -> Path:
-        check_result(result, where, dataset_revision=self.dataset_revision)
+        check_result(result, where, dataset_revision=self.dataset_revision, env_revision=self._env_revision_check)
         key = run_key(result)
         target = self.folder / file_name(result)
         if replace and target.exists() and _stored_key(target) == key:

@@ -80,18 +80,20 @@ def load(env_id: str, *, repo_id: str | None = None, revision: str | None = None
     return datasets.load_dataset(str(folder), config)
 
 
-def dataset_revision(source: str | Path | None = None) -> str:
+def dataset_revision(source: str | Path | None = None, env_ids: list[str] | None = None) -> str:
     """SHA-256 over the transition files of a Hub-layout folder (paths and bytes, in sorted order).
 
     Results record it, so a result is never compared with numbers computed on other data. The
     `descriptions` config is left out: its reference returns are not data a result was scored on.
+    With `env_ids`, only those environments' files: a result records one revision per environment,
+    so adding another environment's data does not make it stale.
     """
     import hashlib
 
     folder = Path(source) if source is not None else PACKAGED_DATASET
     digest = hashlib.sha256()
     for path in sorted((folder / "data").glob("*/*.parquet")):
-        if path.parent.name == DESCRIPTIONS_CONFIG:
+        if path.parent.name == DESCRIPTIONS_CONFIG or (env_ids is not None and path.parent.name not in env_ids):
             continue
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(path.read_bytes())

@@ -173,3 +173,15 @@ def test_file_names_of_reported_rows_name_their_table():
                       _set("kind", "reported"))
     result["source"] = {"paper": "Dainese et al. 2024", "table": "Table 11"}
     assert file_name(result) == "paper-2024__reported-table-11__gif-mcts-gpt-4-turbo-10-calls.json"
+
+
+def test_per_environment_revisions_only_check_the_data_each_env_used():
+    from leaderboard.store import check_result
+
+    result = evaluated()
+    result["dataset"] = {"revision": "whole-data-revision-of-another-day", "env_revisions": {"Taxi-v4": "taxi-rev"}}
+    current = {"Taxi-v4": "taxi-rev"}
+    check_result(result, "r.json", dataset_revision="today", env_revision=current.get)  # other envs: no data used
+    current["Taxi-v4"] = "taxi-rebuilt"
+    with pytest.raises(Rejected, match=re.escape("r.json: Taxi-v4 was computed on other data (revision taxi-rev...)")):
+        check_result(result, "r.json", dataset_revision="today", env_revision=current.get)
