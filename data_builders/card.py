@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from cwmb.registry import CONTINUOUS_EPISODE_CAP, ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION
 from data_builders.build import BUILD_TIMES, DEFAULT_OUTPUT, split_path
-from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_CEM, COLLECTION_PROTOCOL, SPLITS
+from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_ACTION_REPEATS, COLLECTION_CEM, COLLECTION_MCTS, SPLITS
 
 _HEADER = """\
 CWMB is the benchmark for **Code World Models**: Python programs, usually written by an LLM, that
@@ -39,8 +39,8 @@ descriptions = cwmb.load("descriptions")["train"]
 ```
 """
 
-_MCTS = COLLECTION_PROTOCOL.mcts
-_REPEATS = ", ".join(f"{c.action_repeat} ({e})" for e, c in COLLECTION_PROTOCOL.mcts_overrides) + f", otherwise {_MCTS.action_repeat}"
+_MCTS = COLLECTION_MCTS
+_REPEATS = ", ".join(f"{r} ({e})" for e, r in COLLECTION_ACTION_REPEATS.items()) + f", otherwise {_MCTS.action_repeat}"
 
 _PROTOCOL = f"""\
 ## Collection protocol
@@ -51,8 +51,8 @@ with seed `e`, of `test` with `10000 + e`; the acting policy's generator uses `1
 seed, and planners plan on a *separate* simulator instance with its own generator.
 
 - **Discrete actions** (Blackjack, CliffWalking, Taxi, CartPole, MountainCar, Acrobot): episodes 0-4
-  take uniformly random actions; episodes 5-9 act by MCTS on the real simulator with the `cwmb-v1`
-  settings ({_MCTS.n_simulations} simulations, random rollouts of <= {_MCTS.rollout_depth} steps,
+  take uniformly random actions; episodes 5-9 act by MCTS on the real simulator
+  ({_MCTS.n_simulations} simulations, random rollouts of <= {_MCTS.rollout_depth} steps,
   C = {_MCTS.exploration}, discount {_MCTS.discount}, the chosen subtree reused; actions held
   {_REPEATS} steps). The paper's MCTS (a new tree per step, no holding) does no better than random on
   MountainCar and Acrobot, so its "planner" episodes there would have been random ones. Episodes run

@@ -4,7 +4,7 @@ Following the paper (Dainese et al. 2024, "CWMB" section), each split of each en
 10 trajectories:
 
 - discrete actions: episodes 0-4 uniformly random, episodes 5-9 chosen by MCTS planning on the real
-  simulator (the cwmb-v1 MCTS settings), each up to the env's episode limit;
+  simulator (`COLLECTION_MCTS`), each up to the env's episode limit;
 - continuous actions: episode i is one open-loop CEM plan on the real simulator (horizon 100 or the
   episode limit if shorter, 1000 samples, 100 elites) with `CEM_ITERATION_BUDGETS[i]` iterations,
   executed until termination or the 100-step cap; bigger budgets give better behaviour.
@@ -21,8 +21,7 @@ import numpy as np
 
 from cwmb.dataset.schema import encode_action, encode_observation
 from cwmb.episodes import CEMPolicy, MCTSPolicy, Policy, RandomPolicy
-from cwmb.planners import cem
-from cwmb.protocols import CWMB_V1
+from cwmb.planners import cem, mcts
 from cwmb.registry import EnvRecord
 from cwmb.simulator import Simulator
 
@@ -30,9 +29,16 @@ EPISODES_PER_SPLIT = 10
 SPLITS = ("train", "test")
 CEM_ITERATION_BUDGETS = (1, 2, 3, 4, 5, 8, 12, 16, 20, 25)
 COLLECTION_CEM = cem.CEMConfig(horizon=100, n_samples=1000, n_elites=100, n_iterations=1)
-#: Discrete planning episodes use the cwmb-v1 MCTS (the paper's MCTS does no better than random on
-#: MountainCar and Acrobot, so its "planner" episodes there would be random ones).
-COLLECTION_PROTOCOL = CWMB_V1
+#: Discrete planning episodes: MCTS with the chosen subtree reused and, on sparse-reward envs, actions
+#: held several steps (the paper's MCTS does no better than random on MountainCar and Acrobot, so its
+#: "planner" episodes there would be random ones). Frozen here: the data was collected with it.
+COLLECTION_MCTS = mcts.MCTSConfig(n_simulations=25, rollout_depth=100, exploration=1.0, epsilon=1e-3, discount=0.99,
+                                  temperature=0.01, unvisited_q=1.0, action_repeat=1, reuse_tree=True)
+COLLECTION_ACTION_REPEATS = {"CliffWalking-v1": 4, "MountainCar-v0": 10, "Acrobot-v1": 4}
+
+
+def collection_mcts(env_id: str) -> mcts.MCTSConfig:
+    return replace(COLLECTION_MCTS, action_repeat=COLLECTION_ACTION_REPEATS.get(env_id, 1))
 _SPLIT_SEED_BASE = {"train": 0, "test": 10_000}
 
 
@@ -63,7 +69,7 @@ def collection_policy(record: EnvRecord, episode: int, model: Simulator, rng: np
     if name == "random":
         return RandomPolicy(action_space, rng)
     if name == "mcts":
-        return MCTSPolicy(model, action_space, COLLECTION_PROTOCOL.mcts_for(record.env_id), rng)
+        return MCTSPolicy(model, action_space, collection_mcts(record.env_id), rng)
     horizon = min(COLLECTION_CEM.horizon, record.episode_limit)
     config = replace(COLLECTION_CEM, horizon=horizon, replan_every=horizon, n_iterations=CEM_ITERATION_BUDGETS[episode])
     return CEMPolicy(model, action_space, config, rng)
