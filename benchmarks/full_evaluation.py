@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cwmb.dataset.load import split_file
 from cwmb.evaluate import evaluate
 from cwmb.registry import ENV_IDS
 
@@ -58,7 +59,14 @@ def main() -> None:
             seconds = entry["seconds"]
             print(f"{env_id:<27} accuracy {seconds.get('accuracy', 0):7.1f} s   planning {seconds.get('planning', 0):7.1f} s", flush=True)
 
-        evaluate(root, env_ids=args.env, protocol=args.protocol, jobs=args.jobs, on_env_done=done)
+        env_ids = args.env or list(ENV_IDS)
+        built = [e for e in env_ids if split_file(e, "test").exists() and split_file(e, "train").exists()]
+        unbuilt = [e for e in env_ids if e not in built]
+        if built:
+            evaluate(root, env_ids=built, protocol=args.protocol, jobs=args.jobs, on_env_done=done)
+        if unbuilt:  # no transitions to score yet: planning only, said so in the output
+            print(f"planning only (no data built yet): {', '.join(unbuilt)}")
+            evaluate(root, env_ids=unbuilt, protocol=args.protocol, jobs=args.jobs, on_env_done=done, splits=())
         total = time.perf_counter() - started
     print(f"full {args.protocol} evaluation, step {args.step_us:g} µs, {args.jobs} jobs: {total:.0f} s ({total / 60:.1f} min)")
 

@@ -136,16 +136,21 @@ def reference_result(protocol: Protocol, policy: str) -> dict[str, Any]:
                        "message": f"{len(returns)} of {protocol.episodes_for(env_id)} episodes computed"}
             envs[env_id] = {"status": "failed", "failure": failure, "accuracy": accuracy, "planning": None, "seconds": {}}
             continue
-        r_random, r_oracle = reference_returns(protocol.name, env_id)
         mean = float(np.mean(returns))
-        defined = r_oracle > r_random
+        try:
+            r_random, r_oracle = reference_returns(protocol.name, env_id)
+            defined = r_oracle > r_random
+            reason = None if defined else f"oracle no better than random on {env_id}"
+        except MissingReference as error:  # the other policy is not computed for this env
+            r_random = r_oracle = None
+            defined, reason = False, str(error)
         envs[env_id] = {
             "status": "ok", "failure": None, "accuracy": accuracy, "seconds": {"planning": float(sum(entry[policy]["seconds"]))},
             "planning": {
                 "episode_returns": returns, "episode_seeds": entry[policy]["seeds"], "mean_return": mean,
                 "failed_plans": 0, "random_return": r_random, "oracle_return": r_oracle,
                 "normalised_return": (mean - r_random) / (r_oracle - r_random) if defined else None,
-                "not_applicable": None if defined else f"oracle no better than random on {env_id}",
+                "not_applicable": reason,
                 "normalised_ci95": None,
             },
         }

@@ -210,6 +210,7 @@ class Store:
         """
         self.folder = Path(folder)
         self._revision = dataset_revision
+        self._fixed_revision = isinstance(dataset_revision, str)
         self._data_folder = data_folder
         self._env_revisions: dict[str, str] = {}
 
@@ -223,7 +224,7 @@ class Store:
     @property
     def _env_revision_check(self) -> Callable[[str], str] | None:
         # A store pinned to a fixed revision string (tests, --data) checks the whole-data revision only.
-        return None if isinstance(self._revision, str) else self.env_revision
+        return None if self._fixed_revision else self.env_revision
 
     @property
     def dataset_revision(self) -> str:

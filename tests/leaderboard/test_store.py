@@ -185,3 +185,9 @@ def test_per_environment_revisions_only_check_the_data_each_env_used():
     current["Taxi-v4"] = "taxi-rebuilt"
     with pytest.raises(Rejected, match=re.escape("r.json: Taxi-v4 was computed on other data (revision taxi-rev...)")):
         check_result(result, "r.json", dataset_revision="today", env_revision=current.get)
+
+
+def test_the_default_store_checks_per_environment_revisions(tmp_path):
+    store = Store(tmp_path)
+    store.dataset_revision  # computing the whole-data revision first must not switch the per-env check off
+    assert store._env_revision_check is not None
