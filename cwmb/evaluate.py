@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import tempfile
 import time
@@ -22,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 import cwmb
+from cwmb._atomic import write_text_atomically
 from cwmb.dataset.load import Transitions, dataset_revision, load_transitions, read_split
 from cwmb.episodes import play_episode
 from cwmb.errors import CWMBError, SubmissionError
@@ -378,11 +378,7 @@ def aggregate_result(envs: dict[str, dict[str, Any]], protocol: str) -> dict[str
 
 # -- resume -----------------------------------------------------------------------------------------
 def _save_partial(folder: Path, env_id: str, sha: str, protocol: str, entry: dict[str, Any]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{env_id}.json"
-    tmp = folder / f".{env_id}.json.tmp"
-    tmp.write_text(json.dumps({"sha256": sha, "protocol": protocol, "entry": entry}))
-    os.replace(tmp, path)
+    write_text_atomically(folder / f"{env_id}.json", json.dumps({"sha256": sha, "protocol": protocol, "entry": entry}))
 
 
 def _load_partials(folder: Path, hashes: dict[str, str], protocol: str) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from cwmb._atomic import write_text_atomically
 from cwmb.episodes import oracle_model, play_episode
 from cwmb.errors import CWMBError
 from cwmb.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
@@ -42,11 +42,7 @@ def load_references(protocol: str) -> dict[str, Any]:
 
 
 def _save(protocol: str, references: dict[str, Any]) -> None:
-    path = references_path(protocol)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(references, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text_atomically(references_path(protocol), json.dumps(references, indent=1, sort_keys=True) + "\n")
 
 
 def reference_returns(protocol: str, env_id: str) -> tuple[float, float]:

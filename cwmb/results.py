@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
+from cwmb._atomic import write_text_atomically
 from cwmb.errors import CWMBError
 
 RESULT_SCHEMA_VERSION = 1
@@ -92,12 +92,7 @@ def _first_non_finite(value: Any, where: str = "") -> str | None:
 def write_result(result: dict[str, Any], path: str | Path) -> Path:
     """Validate and write atomically (temp file + rename): a killed run leaves no partial file."""
     validate_result(result)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=False, allow_nan=False) + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, json.dumps(result, indent=1, sort_keys=False, allow_nan=False) + "\n")
 
 
 def read_result(path: str | Path) -> dict[str, Any]:

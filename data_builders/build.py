@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from cwmb._atomic import write_text_atomically
 from cwmb.dataset.schema import arrow_schema
 from cwmb.registry import ENV_IDS, get_env
 from data_builders.collect import EPISODES_PER_SPLIT, SPLITS, collect_episode
@@ -76,9 +77,7 @@ def _record_times(seconds: dict[str, float]) -> None:
         times = json.loads(BUILD_TIMES.read_text()) if BUILD_TIMES.exists() else {}
         for env_id, value in seconds.items():
             times[env_id] = round(times.get(env_id, 0.0) + value, 1)
-        tmp = BUILD_TIMES.with_name(BUILD_TIMES.name + ".tmp")
-        tmp.write_text(json.dumps(dict(sorted(times.items())), indent=1) + "\n")
-        os.replace(tmp, BUILD_TIMES)
+        write_text_atomically(BUILD_TIMES, json.dumps(dict(sorted(times.items())), indent=1) + "\n")
 
 
 def build(env_ids: list[str], *, output: Path, checkpoints: Path, jobs: int, record_times: bool = True) -> None:

@@ -8,12 +8,12 @@ and the build times measured by `data_builders.build`.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
+from cwmb._atomic import write_text_atomically
 from cwmb.registry import CONTINUOUS_EPISODE_CAP, ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION
 from data_builders.build import BUILD_TIMES, DEFAULT_OUTPUT, split_path
 from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_ACTION_REPEATS, COLLECTION_CEM, COLLECTION_MCTS, SPLITS
@@ -220,11 +220,7 @@ def render_card(output: Path = DEFAULT_OUTPUT) -> str:
 
 
 def write_card(output: Path = DEFAULT_OUTPUT) -> Path:
-    path = output / "README.md"
-    tmp = path.with_name("README.md.tmp")
-    tmp.write_text(render_card(output))
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(output / "README.md", render_card(output))
 
 
 if __name__ == "__main__":

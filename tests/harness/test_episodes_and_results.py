@@ -4,7 +4,6 @@ import json
 import math
 import re
 
-import numpy as np
 import pytest
 
 from cwmb.episodes import oracle_model, play_episode

@@ -3,7 +3,6 @@
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from cwmb.cli import main
 from cwmb.dataset.verify import replay_split
