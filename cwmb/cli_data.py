@@ -11,7 +11,7 @@ import sys
 
 from tqdm import tqdm
 
-from cwmb.dataset.load import SPLITS, read_split
+from cwmb.dataset.load import SPLITS, read_split, split_file
 from cwmb.dataset.verify import replay_split
 from cwmb.errors import CWMBError
 from cwmb.registry import ENV_IDS, get_env
@@ -22,6 +22,9 @@ def _info(env_ids: list[str]) -> int:
     for env_id in env_ids:
         cells = []
         for split in SPLITS:
+            if not split_file(env_id, split).exists():
+                cells.append(f"{'not built':>12}{'':>11}")
+                continue
             table = read_split(env_id, split)
             cells.append(f"{table.num_rows:>12}{len(set(table.column('episode').to_pylist())):>11}")
         print(f"{env_id:<28}{get_env(env_id).planner:<9}" + "".join(cells))
@@ -32,6 +35,9 @@ def _verify(env_ids: list[str]) -> int:
     failed = 0
     total = 0
     for env_id, split in tqdm([(e, s) for e in env_ids for s in SPLITS], desc="replaying", unit="split"):
+        if not split_file(env_id, split).exists():
+            tqdm.write(f"skipped {env_id}/{split}: not built yet")
+            continue
         report = replay_split(env_id, split)
         total += report.transitions
         if not report.ok:

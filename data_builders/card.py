@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from cwmb._atomic import write_text_atomically
 from cwmb.registry import CONTINUOUS_EPISODE_CAP, ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION
-from data_builders.build import BUILD_TIMES, DEFAULT_OUTPUT, split_path
+from data_builders.build import BUILD_TIMES, DEFAULT_CHECKPOINTS, DEFAULT_OUTPUT, split_path
 from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_ACTION_REPEATS, COLLECTION_CEM, COLLECTION_MCTS, SPLITS
 
 _HEADER = """\
@@ -181,6 +181,11 @@ def _statistics_section(output: Path) -> str:
             )
     total = sum(times.values())
     rows += ["", f"Total measured build time so far: {total:.0f} s ({total / 3600:.2f} h of single-core work)."]
+    unbuilt = [e for e in ENVIRONMENTS if not split_path(output, e, "train").exists() or not split_path(output, e, "test").exists()]
+    if unbuilt:
+        progress = [f"{e} ({len(list((DEFAULT_CHECKPOINTS / e).glob('*/episode-*.parquet')))} of 20 episodes)" for e in unbuilt]
+        rows += ["", "**Not built yet:** " + ", ".join(progress) + ". Their finished episodes are checkpointed",
+                 "in `build_cache/`; `python -m data_builders.build --env ID` resumes them."]
     return "\n".join(rows) + "\n"
 
 
