@@ -103,3 +103,17 @@ def test_corrupt_file_is_named(tmp_path):
 def test_unknown_split_is_refused():
     with pytest.raises(DatasetError, match=re.escape("unknown split 'validation'; use one of train, test")):
         read_split("CartPole-v1", "validation")
+
+
+def test_load_from_a_hub_repo_id_uses_datasets_with_that_repo(tmp_path):
+    """Stand-in for a Hub dataset repo: a local folder in Hub layout (README.md + data/), which
+    `datasets.load_dataset` resolves the same way; no network is touched (HF_HUB_OFFLINE=1)."""
+    env_id = BUILT[0]
+    repo = tmp_path / "hub-standin-org__cwmb"
+    for split in ("train", "test"):
+        target = split_file(env_id, split, repo)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(split_file(env_id, split), target)
+    shutil.copy(PACKAGED_DATASET / "README.md", repo / "README.md")
+    ds = cwmb.load(env_id, repo_id=str(repo))
+    assert ds["test"].num_rows == read_split(env_id, "test").num_rows
