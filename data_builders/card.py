@@ -165,10 +165,12 @@ def _statistics_section(output: Path) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for env_id, record in ENVIRONMENTS.items():
+        # An env is built when both splits are: a split assembled alone is half a build.
+        built = all(split_path(output, env_id, split).exists() for split in SPLITS)
         for split in SPLITS:
             path = split_path(output, env_id, split)
             build_s = f"{times[env_id]:.0f}" if split == "train" and env_id in times else ""
-            if not path.exists():
+            if not built:
                 rows.append(f"| {env_id} | {split} | not built yet | | | | | {build_s} |")
                 continue
             table = pq.read_table(path)
