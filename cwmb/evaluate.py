@@ -7,6 +7,7 @@ process pool (or in-process with `jobs=1`) and merges them. Nothing here prints;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -141,10 +142,14 @@ class ProgramCheck:
         return self.step_errors[0] if self.step_errors else None
 
 
+#: A solver checks many candidates against the same split: read and decode it once per process.
+_split_for_checks = functools.lru_cache(maxsize=len(ENVIRONMENTS) * len(SPLITS))(load_transitions)
+
+
 def check_program(source: str, env_id: str, *, split: str = "train", limits: Limits | None = None) -> ProgramCheck:
     """Score program text on one split under cwmb-v1, in the sandbox. Never raises for a bad program."""
     record = get_env(env_id)
-    transitions = load_transitions(record.env_id, split)
+    transitions = _split_for_checks(record.env_id, split)
     with tempfile.TemporaryDirectory(prefix="cwmb-check-") as folder:
         path = Path(folder) / f"{record.env_id}.py"
         path.write_text(source)
