@@ -12,6 +12,7 @@ a Hub upload.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,11 @@ class Transitions:
 
     def __len__(self) -> int:
         return len(self.reward)
+
+    @functools.cached_property
+    def next_obs_matrix(self) -> np.ndarray:
+        """Vector next observations stacked, one row per transition (for array-at-once scoring)."""
+        return np.stack([np.asarray(x).reshape(-1) for x in self.next_obs])
 
     def __repr__(self) -> str:
         return f"Transitions({self.record.env_id}, {len(self)} transitions, {len(np.unique(self.episode))} episodes)"

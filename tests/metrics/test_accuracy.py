@@ -10,7 +10,7 @@ import pytest
 
 from cwmb.dataset.load import Transitions
 from cwmb.dataset.schema import decode_action, decode_observation
-from cwmb.metrics.accuracy import paper_reward_class_weights, score_paper_2024, score_v1
+from cwmb.metrics.accuracy import _PlainRows, paper_reward_class_weights, score_paper_2024, score_v1
 from cwmb.registry import get_env
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -288,3 +288,66 @@ def test_reference_float64_rewards_collapse_the_paper_metric_only(path):
     assert v1.accuracy == 1.0
     if path.stem == "Pendulum-v1":  # no dones: every transition scores state + done = 2/3
         assert paper.accuracy == pytest.approx(2 / 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Array-at-once scoring gives exactly what the one-by-one comparators give
+
+
+def _mixed_predictions(expected, rewards, terminated, rng):
+    """Predictions of every kind a world model produces, many of them near the tolerance boundary."""
+    predictions = []
+    for k, (state, reward, done) in enumerate(zip(expected, rewards, terminated)):
+        kind = k % 11
+        scale = 1 + rng.choice([-1, 1]) * rng.choice([0.0, 5e-6, 9.99e-6, 1e-5, 1.001e-5, 2e-5, 1e-3])
+        near = (state.astype(np.float64) * scale + rng.choice([0.0, 1e-5, -1e-5, 1.0000001e-5])).astype(np.float32)
+        if kind == 0:
+            predictions.append((state.copy(), float(reward), bool(done)))
+        elif kind == 1:
+            predictions.append((near, float(reward * scale), bool(done)))
+        elif kind == 2:
+            bad = near.copy()
+            bad[rng.integers(len(bad))] = rng.choice([np.nan, np.inf, -np.inf])
+            predictions.append((bad, float("nan") if k % 2 else float(reward), not done))
+        elif kind == 3:
+            predictions.append(None)
+        elif kind == 4:
+            predictions.append((near.astype(np.float64), float(reward), bool(done)))  # another dtype
+        elif kind == 5:
+            predictions.append((near[:-1], float(reward), bool(done)))  # wrong shape
+        elif kind == 6:
+            predictions.append((near.tolist(), np.float32(reward), int(done)))  # other types
+        elif kind == 7:
+            predictions.append((near, float(reward) + 1.0, bool(done)))
+        elif kind == 8:
+            predictions.append((near, float(reward), "yes"))
+        elif kind == 9:
+            predictions.append([near, float(reward), bool(done)])  # a list, not a tuple
+        else:
+            predictions.append((state.copy(), float(reward), bool(done)))
+    return predictions
+
+
+@pytest.mark.parametrize("score", [score_v1, score_paper_2024])
+def test_array_scoring_equals_one_by_one(score):
+    rng = np.random.default_rng(7)
+    n = 600
+    expected = [rng.normal(size=5).astype(np.float32) * rng.choice([1e-4, 1.0, 1e4]) for _ in range(n)]
+    rewards = rng.normal(size=n).astype(np.float32).astype(np.float64)
+    rewards[::5] = 1.0  # repeated values: paper-2024's reward classes
+    terminated = rng.random(n) < 0.1
+    truncated = rng.random(n) < 0.05
+    transitions = make("CartPole-v1", expected, rewards, terminated, truncated)
+    predictions = _mixed_predictions(expected, rewards, terminated | truncated if score is score_paper_2024 else terminated, rng)
+    # Lists instead of tuples take every row through the one-by-one comparators.
+    one_by_one = [list(p) if type(p) is tuple else p for p in predictions]
+    assert len(_PlainRows.of(transitions, predictions).rows) > n // 5
+    assert len(_PlainRows.of(transitions, one_by_one).rows) == 0
+    fast, slow = score(transitions, predictions, max_mispredictions=50), score(transitions, one_by_one, max_mispredictions=50)
+    assert np.array_equal(fast.scores, slow.scores)
+    assert 0.0 < fast.accuracy < 1.0
+    for name in ("accuracy", "state_accuracy", "reward_accuracy", "done_accuracy", "fully_correct", "n_failed"):
+        assert getattr(fast, name) == getattr(slow, name), name
+    assert [(m.index, m.wrong, m.wrong_state_elements) for m in fast.mispredictions] == \
+        [(m.index, m.wrong, m.wrong_state_elements) for m in slow.mispredictions]
+    assert len(fast.mispredictions) == 50
