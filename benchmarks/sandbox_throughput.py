@@ -1,39 +1,81 @@
-"""Throughput of the sandbox: batched `predict` in a worker vs. the plain in-process loop.
+"""Throughput of an accuracy check in the sandbox vs. the same world model stepped in-process.
 
-    python benchmarks/sandbox_throughput.py [--n 20000] [--repeats 3]
+    python -m benchmarks.sandbox_throughput [--n 20000] [--repeats 3]
 
-For each test world model (CartPole dynamics in numpy, and a trivial "state + 1"), the in-process
-reference imports the file into this process (as the paper's harness did) and runs
-``env.set_state(s); env.step(a)`` over N CartPole states; the sandbox runs the same pairs with one
-`SandboxedWorldModel.predict` call, output validation and conversion to native types included.
-The worker is started before timing (its start-up is printed separately). Best of `--repeats`.
+Data: CartPole-v1's train and test transitions from the packaged dataset, repeated to N. For each
+test world model (CartPole dynamics in numpy, and a trivial "state + 1"), two ways side by side:
+
+- in-process (how the paper's harness ran a CWM): import the file into this process, then
+  ``env.set_state(s); env.step(a)`` per transition, keeping a copy of each prediction (a model may
+  mutate the array it returned), then `score_v1`;
+- sandbox (ours): one batched `SandboxedWorldModel.predict` call, with the worker's and the
+  parent's output checks and the conversion to native types, then the same `score_v1`.
+
+Printed: transitions per second for "predict" (stepping only) and for the whole accuracy check,
+and their ratios sandbox / in-process. The worker is started before timing (its start-up is
+printed separately). Best of `--repeats`.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import time
 from pathlib import Path
 
 import numpy as np
 
+from cwmb.dataset.load import Transitions, load_transitions
+from cwmb.evaluate import _predict
+from cwmb.metrics import score_v1
 from cwmb.sandbox import SandboxedWorldModel
 
 HOSTILE = Path(__file__).resolve().parents[1] / "tests" / "sandbox" / "hostile"
 CWMS = {"cartpole-numpy": HOSTILE / "good_cartpole.py", "state-plus-one": HOSTILE / "good_increment.py"}
 
 
-def in_process(path: Path, states: list[np.ndarray], actions: list[int]) -> float:
+def cartpole_transitions(n: int) -> Transitions:
+    """CartPole-v1 train + test, repeated to `n` transitions."""
+    splits = [load_transitions("CartPole-v1", split) for split in ("train", "test")]
+    columns = {}
+    for field in dataclasses.fields(Transitions):
+        if field.name == "record":
+            continue
+        values = [getattr(s, field.name) for s in splits]
+        joined = np.concatenate(values) if isinstance(values[0], np.ndarray) else sum(values, [])
+        repeats = -(-n // len(joined))
+        columns[field.name] = (np.tile(joined, repeats)[:n] if isinstance(joined, np.ndarray)
+                               else (joined * repeats)[:n])
+    return Transitions(record=splits[0].record, **columns)
+
+
+def in_process(path: Path, transitions: Transitions) -> tuple[float, float]:
+    """(seconds stepping, seconds for the whole check) with the CWM imported into this process."""
     spec = importlib.util.spec_from_file_location("cwm", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     env = module.Environment()
+    dtype = transitions.record.observation_dtype
     started = time.perf_counter()
-    for state, action in zip(states, actions):
+    predictions = []
+    for state, action in zip(transitions.obs, transitions.action):
         env.set_state(state)
-        env.step(action)
-    return time.perf_counter() - started
+        next_state, reward, done = env.step(action)
+        predictions.append((np.array(next_state, dtype=dtype), float(reward), bool(done)))
+    stepped = time.perf_counter()
+    score_v1(transitions, predictions)
+    return stepped - started, time.perf_counter() - started
+
+
+def sandboxed(model: SandboxedWorldModel, transitions: Transitions) -> tuple[float, float]:
+    """(seconds predicting, seconds for the whole check) through the sandbox, as `cwmb-eval` does."""
+    started = time.perf_counter()
+    predictions, failures = _predict(model, transitions)
+    stepped = time.perf_counter()
+    assert not failures, failures
+    score_v1(transitions, predictions)
+    return stepped - started, time.perf_counter() - started
 
 
 def main() -> None:
@@ -42,26 +84,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="measurements per setting; the best counts")
     args = parser.parse_args()
 
-    rng = np.random.default_rng(0)
-    states = list(rng.uniform(-0.2, 0.2, size=(args.n, 4)).astype(np.float32))
-    actions = rng.integers(0, 2, size=args.n).tolist()
-    print(f"{args.n} CartPole-v1 transitions, best of {args.repeats}")
-    print(f"{'world model':<16} {'in-process /s':>14} {'sandbox /s':>12} {'ratio':>6} {'worker start':>13}")
+    transitions = cartpole_transitions(args.n)
+    transitions.next_obs_matrix  # built once, as a loaded split is reused across candidates
+    n = len(transitions)
+    print(f"{n} CartPole-v1 transitions (dataset train + test, repeated), best of {args.repeats}")
+    print(f"{'world model':<16}{'predict /s':>24}{'ratio':>7}{'accuracy check /s':>26}{'ratio':>7}{'worker start':>14}")
+    print(f"{'':<16}{'in-process':>12}{'sandbox':>12}{'':>7}{'in-process':>13}{'sandbox':>13}")
     for name, path in CWMS.items():
-        local = min(in_process(path, states, actions) for _ in range(args.repeats))
+        local = [in_process(path, transitions) for _ in range(args.repeats)]
         with SandboxedWorldModel(path, "CartPole-v1") as model:
             started = time.perf_counter()
             model.load()
             startup = time.perf_counter() - started
-            timings = []
-            for _ in range(args.repeats):
-                started = time.perf_counter()
-                predictions = model.predict(states, actions)
-                timings.append(time.perf_counter() - started)
-            assert all(p.ok for p in predictions)
-        sandboxed = min(timings)
-        print(f"{name:<16} {args.n / local:>14,.0f} {args.n / sandboxed:>12,.0f} {local / sandboxed:>6.2f} "
-              f"{startup:>12.2f}s")
+            remote = [sandboxed(model, transitions) for _ in range(args.repeats)]
+        step_local, step_remote = min(t[0] for t in local), min(t[0] for t in remote)
+        check_local, check_remote = min(t[1] for t in local), min(t[1] for t in remote)
+        print(f"{name:<16}{n / step_local:>12,.0f}{n / step_remote:>12,.0f}{step_local / step_remote:>7.2f}"
+              f"{n / check_local:>13,.0f}{n / check_remote:>13,.0f}{check_local / check_remote:>7.2f}"
+              f"{startup:>13.2f}s")
 
 
 if __name__ == "__main__":
