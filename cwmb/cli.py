@@ -1,7 +1,8 @@
 """`cwmb-eval`: score a code world model (or a submission folder) and write its result file.
 
     cwmb-eval PATH [--env ID ...] [--protocol cwmb-v1|paper-2024] [--split test|train]
-              [--episodes N] [--jobs N] [--skip-planning] [--output results.json] [--resume]
+              [--episodes N] [--jobs N] [--backend local|ray] [--skip-planning]
+              [--output results.json] [--resume]
     cwmb-eval --self-check
 
 Exit status: 0 when the evaluation ran (whatever the submission scored), 2 for a usage error
@@ -20,6 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 import cwmb
+from cwmb.backends import BACKENDS
 from cwmb.errors import CWMBError
 from cwmb.protocols import DEFAULT_PROTOCOL, PROTOCOLS
 
@@ -32,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", choices=["train", "test"], help="score one split only (default: both)")
     parser.add_argument("--episodes", type=int, help="planning episodes per env (default: the protocol's)")
     parser.add_argument("--jobs", type=int, default=1, help="environments evaluated in parallel")
+    parser.add_argument("--backend", default="local", choices=list(BACKENDS),
+                        help="where environments run: local processes, or Ray (pip install 'cwmb[ray]'; "
+                             "RAY_ADDRESS selects a cluster)")
     parser.add_argument("--skip-planning", action="store_true", help="accuracy only")
     parser.add_argument("--output", type=Path, help="result file (default: results/<name>.<protocol>.json)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run of the same output")
@@ -86,6 +91,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         episodes=args.episodes,
         skip_planning=args.skip_planning,
         jobs=args.jobs,
+        backend=args.backend,
         partial_dir=partial_dir,
         paper_data=args.paper_data,
         on_env_done=done,

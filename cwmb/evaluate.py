@@ -13,7 +13,6 @@ import json
 import platform
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 
 import cwmb
 from cwmb._atomic import write_text_atomically
+from cwmb.backends import run_units
 from cwmb.dataset.load import Transitions, dataset_revision, load_transitions, read_split
 from cwmb.episodes import play_episode
 from cwmb.errors import CWMBError, SubmissionError
@@ -200,6 +200,15 @@ def evaluate_env(
     return entry
 
 
+def evaluate_source(source: bytes, filename: str, env_id: str, protocol_name: str, **options: Any) -> dict[str, Any]:
+    """`evaluate_env` on the program's bytes instead of a path: the unit of work a backend ships to a
+    worker, which may be another machine (`cwmb.backends`)."""
+    with tempfile.TemporaryDirectory(prefix="cwmb-eval-") as folder:
+        path = Path(folder) / filename
+        path.write_bytes(source)
+        return evaluate_env(str(path), env_id, protocol_name, **options)
+
+
 def _transitions_for(protocol: Protocol, env_id: str, split: str, paper_data: str | None) -> Transitions:
     """paper-2024 scores the authors' imported release when given (it has one split, train)."""
     if protocol.accuracy_metric == "paper-2024" and paper_data and split == "train":
@@ -260,6 +269,7 @@ def evaluate(
     episodes: int | None = None,
     skip_planning: bool = False,
     jobs: int = 1,
+    backend: str = "local",
     partial_dir: Path | None = None,
     paper_data: str | None = None,
     on_env_done: Callable[[str, dict[str, Any]], None] | None = None,
@@ -267,7 +277,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Evaluate a submission on its environments; returns the result dict (see `cwmb.results`).
 
-    With `partial_dir`, each finished environment is saved there at once and reused on the next call
+    Environments are units of work run by `backend` ("local" or "ray", see `cwmb.backends`) on `jobs`
+    workers. With `partial_dir`, each finished environment is saved there at once and reused on the next call
     (resume after an interruption); the caller deletes the folder after writing the result.
     """
     the_protocol = get_protocol(protocol)
@@ -286,14 +297,13 @@ def evaluate(
         if on_env_done:
             on_env_done(env_id, entry)
 
-    if jobs <= 1:
-        for env_id in todo:
-            finished(env_id, evaluate_env(str(submission.files[env_id]), env_id, protocol, **kwargs))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(evaluate_env, str(submission.files[e]), e, protocol, **kwargs): e for e in todo}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+    units = {
+        env_id: {"source": submission.files[env_id].read_bytes(), "filename": submission.files[env_id].name,
+                 "env_id": env_id, "protocol_name": protocol, **kwargs}
+        for env_id in todo
+    }
+    for env_id, entry in run_units(evaluate_source, units, backend=backend, jobs=jobs):
+        finished(env_id, entry)
     if env_ids is None and Path(path).is_dir():
         # A folder is scored on every environment: one without a world model scores 0 there.
         for env_id in ENVIRONMENTS:

@@ -1,10 +1,10 @@
 """Reference returns: the random policy and the oracle planner, per environment and protocol.
 
 Normalised return needs both: R = (R_cwm - R_random) / (R_oracle - R_random). They are computed once
-by `python -m cwmb.references [--protocol P] [--env ID ...] [--episodes N] [--recompute]`, stored in
-`cwmb/references/<protocol>.json` (shipped with the package, like Minari's ref_min/ref_max scores)
-and reused by every evaluation. Each (env, policy, episode) is saved as soon as it finishes, with
-atomic writes, so the command resumes where it stopped.
+by `python -m cwmb.references [--protocol P] [--env ID ...] [--episodes N] [--jobs N] [--recompute]`,
+stored in `cwmb/references/<protocol>.json` (shipped with the package, like Minari's ref_min/ref_max
+scores) and reused by every evaluation. Episodes are units of work (`cwmb.backends`); each is saved
+with an atomic write as soon as the episodes before it are, so the command resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from cwmb._atomic import write_text_atomically
+from cwmb.backends import BACKENDS, run_units
 from cwmb.episodes import oracle_model, play_episode
 from cwmb.errors import CWMBError
 from cwmb.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, get_protocol
@@ -56,26 +57,42 @@ def reference_returns(protocol: str, env_id: str) -> tuple[float, float]:
         ) from None
 
 
-def compute(protocol: Protocol, env_ids: list[str], n_episodes: int | None = None, *, recompute: bool = False,
-            policies: tuple[str, ...] = POLICIES) -> dict[str, Any]:
-    """Fill in missing (env, policy, episode) returns; saves after every episode.
+def reference_episode(env_id: str, policy: str, protocol_name: str, episode: int) -> dict[str, Any]:
+    """One reference episode (the unit of work): its return, seed and wall seconds."""
+    protocol, record = get_protocol(protocol_name), get_env(env_id)
+    start = time.perf_counter()
+    model = None if policy == "random" else oracle_model(record, protocol.seed_base + episode)
+    result = play_episode(record, protocol, episode, model)
+    return {"return": result.episode_return, "seed": result.seed, "seconds": round(time.perf_counter() - start, 2)}
 
-    `n_episodes` defaults to the protocol's count for each env.
+
+def compute(protocol: Protocol, env_ids: list[str], n_episodes: int | None = None, *, recompute: bool = False,
+            policies: tuple[str, ...] = POLICIES, jobs: int = 1, backend: str = "local") -> dict[str, Any]:
+    """Fill in missing (env, policy, episode) returns, `jobs` episodes at a time on `backend`.
+
+    `n_episodes` defaults to the protocol's count for each env. Each (env, policy) keeps its returns
+    in episode order and is saved whenever its next episode in order is done, so a stopped run
+    resumes from there.
     """
     references = {} if recompute else load_references(protocol.name)
-    work = [(e, p, i) for e in env_ids for p in policies for i in range(n_episodes or protocol.episodes_for(e))]
-    for env_id, policy, episode in tqdm(work, desc=f"references {protocol.name}", unit="ep"):
-        entry = references.setdefault(env_id, {}).setdefault(policy, {"returns": [], "seeds": [], "seconds": []})
-        if episode < len(entry["returns"]):
-            continue
-        record = get_env(env_id)
-        start = time.perf_counter()
-        model = None if policy == "random" else oracle_model(record, protocol.seed_base + episode)
-        result = play_episode(record, protocol, episode, model)
-        entry["returns"].append(result.episode_return)
-        entry["seeds"].append(result.seed)
-        entry["seconds"].append(round(time.perf_counter() - start, 2))
-        _save(protocol.name, references)
+    entries = {(e, p): references.setdefault(e, {}).setdefault(p, {"returns": [], "seeds": [], "seconds": []})
+               for e in env_ids for p in policies}
+    units = {(e, p, i): {"env_id": e, "policy": p, "protocol_name": protocol.name, "episode": i}
+             for e in env_ids for p in policies for i in range(n_episodes or protocol.episodes_for(e))
+             if i >= len(entries[e, p]["returns"])}
+    finished: dict[tuple[str, str, int], dict[str, Any]] = {}
+    progress = tqdm(total=len(units), desc=f"references {protocol.name}", unit="ep")
+    for (env_id, policy, episode), result in run_units(reference_episode, units, backend=backend, jobs=jobs):
+        progress.update()
+        finished[env_id, policy, episode] = result
+        entry = entries[env_id, policy]
+        while (env_id, policy, len(entry["returns"])) in finished:
+            done = finished.pop((env_id, policy, len(entry["returns"])))
+            entry["returns"].append(done["return"])
+            entry["seeds"].append(done["seed"])
+            entry["seconds"].append(done["seconds"])
+            _save(protocol.name, references)
+    progress.close()
     return references
 
 
@@ -172,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", action="append", help="environment id (repeatable; default: all 18)")
     parser.add_argument("--episodes", type=int, help="episodes per policy (default: the protocol's)")
     parser.add_argument("--recompute", action="store_true", help="discard stored returns and start again")
+    parser.add_argument("--jobs", type=int, default=1, help="episodes computed in parallel")
+    parser.add_argument("--backend", default="local", choices=list(BACKENDS), help="local processes or Ray")
     parser.add_argument("--policy", choices=POLICIES, help="compute one policy only (default: both)")
     parser.add_argument("--compare-paper", type=Path, metavar="PAPER_RESULTS_JSON",
                         help="print our paper-2024 references beside the paper's Table 12 and exit")
@@ -191,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env_ids = [get_env(e).env_id for e in (args.env or ENV_IDS)]
     policies = (args.policy,) if args.policy else POLICIES
-    references = compute(protocol, env_ids, args.episodes, recompute=args.recompute, policies=policies)
+    references = compute(protocol, env_ids, args.episodes, recompute=args.recompute, policies=policies,
+                         jobs=args.jobs, backend=args.backend)
     for env_id in env_ids:
         means = {p: np.mean(references[env_id][p]["returns"]) for p in POLICIES if references[env_id].get(p, {}).get("returns")}
         verdict = "" if len(means) < 2 else ("OK" if means["oracle"] > means["random"] else "ORACLE NOT BETTER")
