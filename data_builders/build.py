@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from cwmb._atomic import write_text_atomically
+from cwmb.backends import run_units
 from cwmb.dataset.schema import arrow_schema
 from cwmb.registry import ENV_IDS, get_env
 from data_builders.collect import EPISODES_PER_SPLIT, SPLITS, collect_episode
@@ -83,15 +83,14 @@ def _record_times(seconds: dict[str, float]) -> None:
 def build(env_ids: list[str], *, output: Path, checkpoints: Path, jobs: int, record_times: bool = True) -> None:
     work = [(e, s, i) for e in env_ids for s in SPLITS for i in range(EPISODES_PER_SPLIT)]
     remaining = {(e, s): EPISODES_PER_SPLIT for e in env_ids for s in SPLITS}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(build_episode, e, s, i, checkpoints) for e, s, i in work]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="episodes", unit="ep"):
-            env_id, split, _, seconds = future.result()
-            if record_times and seconds:
-                _record_times({env_id: seconds})
-            remaining[env_id, split] -= 1
-            if remaining[env_id, split] == 0:
-                assemble_split(env_id, split, checkpoints, output)
+    units = {(e, s, i): {"env_id": e, "split": s, "episode": i, "checkpoints": checkpoints} for e, s, i in work}
+    finished = run_units(build_episode, units, jobs=jobs)
+    for _, (env_id, split, _, seconds) in tqdm(finished, total=len(units), desc="episodes", unit="ep"):
+        if record_times and seconds:
+            _record_times({env_id: seconds})
+        remaining[env_id, split] -= 1
+        if remaining[env_id, split] == 0:
+            assemble_split(env_id, split, checkpoints, output)
 
 
 def main(argv: list[str] | None = None) -> None:
