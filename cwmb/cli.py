@@ -4,6 +4,7 @@
               [--episodes N] [--jobs N] [--backend local|ray] [--skip-planning]
               [--output results.json] [--resume]
     cwmb-eval --self-check
+    cwmb-eval --renormalise RESULT.json
 
 Exit status: 0 when the evaluation ran (whatever the submission scored), 2 for a usage error
 (missing path, unknown env, malformed submission.json, an existing result without --resume), 1 when
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, help="result file (default: results/<name>.<protocol>.json)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run of the same output")
     parser.add_argument("--paper-data", help="folder of the imported paper-2024 data (data_builders.import_paper)")
+    parser.add_argument("--renormalise", type=Path, metavar="RESULT",
+                        help="recompute a result file's normalised returns from the shipped references, in place")
     parser.add_argument("--self-check", action="store_true", help="check harness, data and simulator agree")
     parser.add_argument("--version", action="version", version=f"cwmb {cwmb.__version__}")
     return parser
@@ -58,12 +61,27 @@ def main(argv: list[str] | None = None) -> int:
             from cwmb.self_check import run_self_check
 
             return run_self_check()
+        if args.renormalise:
+            return _renormalise(args.renormalise)
         if not args.path:
             raise CWMBError("give a world model .py file or a submission folder (or --self-check)")
         return _evaluate(args)
     except CWMBError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _renormalise(path: Path) -> int:
+    from cwmb.evaluate import renormalise
+    from cwmb.results import read_result, write_result
+
+    result = read_result(path)
+    if result["kind"] != "evaluated":
+        raise CWMBError(f"{path} holds reported numbers; only evaluated results are renormalised")
+    write_result(renormalise(result), path)
+    print(summary_table(result))
+    print(f"{path} renormalised with the shipped reference returns")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -238,18 +238,21 @@ def _planning(env_id: str, protocol: Protocol, model: SandboxedWorldModel, episo
         "episode_seeds": [r.seed for r in results],
         "mean_return": float(np.mean(returns)),
         "failed_plans": int(sum(r.failed_plans for r in results)),
-        "random_return": None,
-        "oracle_return": None,
-        "normalised_return": None,
-        "not_applicable": None,
-        "normalised_ci95": None,
     }
+    return normalise_planning(planning, protocol.name, env_id)
+
+
+def normalise_planning(planning: dict[str, Any], protocol_name: str, env_id: str) -> dict[str, Any]:
+    """Set the reference fields of a `planning` entry from its episode returns and the shipped references."""
+    planning.update(random_return=None, oracle_return=None, normalised_return=None, not_applicable=None,
+                    normalised_ci95=None)
     try:
-        r_random, r_oracle = reference_returns(protocol.name, env_id)
+        r_random, r_oracle = reference_returns(protocol_name, env_id)
     except MissingReference as error:
         planning["not_applicable"] = str(error)
         return planning
     planning["random_return"], planning["oracle_return"] = r_random, r_oracle
+    returns = planning["episode_returns"]
     value = normalised_return(planning["mean_return"], r_random, r_oracle, env_id=env_id)
     if isinstance(value, NotApplicable):
         planning["not_applicable"] = str(value)
@@ -258,6 +261,20 @@ def _planning(env_id: str, protocol: Protocol, model: SandboxedWorldModel, episo
         per_episode = [(r - r_random) / (r_oracle - r_random) for r in returns]
         planning["normalised_ci95"] = list(bootstrap_ci(per_episode, n_resamples=2000, seed=0)) if len(returns) > 1 else None
     return planning
+
+
+def renormalise(result: dict[str, Any]) -> dict[str, Any]:
+    """An evaluated result with its normalised returns recomputed from the shipped references.
+
+    Reference returns gain episodes over time (`python -m cwmb.references`); the episodes a world
+    model played do not change, so its result is brought up to date without playing them again.
+    """
+    protocol = result["protocol"]["name"]
+    for env_id, entry in result["envs"].items():
+        if entry.get("planning"):
+            normalise_planning(entry["planning"], protocol, env_id)
+    result["aggregate"] = aggregate_result(result["envs"], protocol)
+    return result
 
 
 # -- a whole submission ---------------------------------------------------------------------------

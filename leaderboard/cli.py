@@ -3,6 +3,7 @@
     cwmb-leaderboard add RESULT.json        validate, then copy into leaderboard/results/
     cwmb-leaderboard check                  re-validate every stored result
     cwmb-leaderboard build                  write leaderboard/README.md, site/index.html, site/plots/
+    cwmb-leaderboard renormalise            bring stored runs up to date with the shipped reference returns
     cwmb-leaderboard import-paper PATH      regenerate the paper's reported rows from paper_results.json
 
 A refusal prints one line (`rejected: <file>: <why>`) on stderr, exits with status 1 and changes nothing.
@@ -11,6 +12,7 @@ A refusal prints one line (`rejected: <file>: <why>`) on stderr, exits with stat
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -55,6 +57,28 @@ def _build(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _renormalise(args: argparse.Namespace, store: Store) -> int:
+    from cwmb.evaluate import renormalise
+    from cwmb.protocols import get_protocol
+    from cwmb.references import POLICIES, reference_result
+
+    updated = []
+    for path in store.paths():
+        result = json.loads(path.read_text(encoding="utf-8"))
+        if result.get("kind") != "evaluated":
+            continue
+        method = result["submission"].get("method")
+        if result["submission"].get("sha256") is None and method in POLICIES:  # a reference row: regenerate it
+            fresh = reference_result(get_protocol(result["protocol"]["name"]), method)
+        else:
+            fresh = renormalise(json.loads(json.dumps(result)))
+        if (fresh["envs"], fresh["aggregate"]) != (result["envs"], result["aggregate"]):
+            store.add_result(fresh, where=path.name, replace=True)
+            updated.append(path.name)
+    print(f"{len(updated)} stored runs renormalised" + (": " + ", ".join(updated) if updated else ""))
+    return 0
+
+
 def _import_paper(args: argparse.Namespace, store: Store) -> int:
     from leaderboard.reported import write_reported
 
@@ -92,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=LEADERBOARD_DIR, metavar="DIR",
                        help="where README.md and site/ go (default: %(default)s)")
     build.set_defaults(run=_build)
+
+    renormalise = commands.add_parser("renormalise", parents=[common],
+                                      help="recompute stored runs' normalised returns from the shipped references")
+    renormalise.set_defaults(run=_renormalise)
 
     paper = commands.add_parser("import-paper", parents=[common],
                                 help="regenerate the paper's reported rows from a paper_results.json")

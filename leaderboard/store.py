@@ -141,6 +141,24 @@ def check_result(result: dict[str, Any], where: str, *, dataset_revision: str,
     _check_envs(result["envs"], where)
     if result["kind"] == "evaluated":
         _check_complete(result["envs"], PROTOCOLS[name], where)
+        _check_references(result["envs"], name, where)
+
+
+def _check_references(envs: dict[str, Any], protocol: str, where: str) -> None:
+    """Normalised returns use the shipped reference returns, so every row is normalised alike."""
+    from cwmb.references import MissingReference, reference_returns
+
+    for env_id, entry in envs.items():
+        planning = entry.get("planning") if isinstance(entry, dict) else None
+        if not isinstance(planning, dict):
+            continue
+        try:
+            shipped = reference_returns(protocol, env_id)
+        except MissingReference:
+            shipped = (None, None)
+        if (planning.get("random_return"), planning.get("oracle_return")) != shipped:
+            raise Rejected(f"{where}: envs.{env_id} was normalised with other reference returns than the shipped ones; "
+                           "run `cwmb-eval --renormalise RESULT.json` (or `cwmb-leaderboard renormalise`) first")
 
 
 def _check_complete(envs: dict[str, Any], protocol, where: str) -> None:

@@ -120,3 +120,21 @@ def test_same_seed_same_numbers_in_process_or_pool():
     two = evaluate(EXACT, jobs=2, **kwargs)
     assert _without_timings(one) == _without_timings(two)
     assert one["envs"]["CliffWalking-v1"]["planning"]["episode_returns"] != []
+
+
+def test_renormalise_recomputes_normalised_returns_from_the_shipped_references(tmp_path, capsys):
+    from cwmb.references import reference_returns
+    from tests.leaderboard.results_factory import evaluated, write
+
+    result = evaluated("stale")
+    planning = result["envs"]["CartPole-v1"]["planning"]
+    planning["random_return"], planning["oracle_return"], planning["normalised_return"] = 0.0, 3.0, 0.5
+    path = write(result, tmp_path / "stale.json")
+    assert main(["--renormalise", str(path)]) == 0
+    fixed = read_result(path)["envs"]["CartPole-v1"]["planning"]
+    r_random, r_oracle = reference_returns("cwmb-v1", "CartPole-v1")
+    assert (fixed["random_return"], fixed["oracle_return"]) == (r_random, r_oracle)
+    assert fixed["normalised_return"] == pytest.approx((1.5 - r_random) / (r_oracle - r_random))
+    assert fixed["episode_returns"] == planning["episode_returns"]
+    assert "renormalised with the shipped reference returns" in capsys.readouterr().out
+    assert main(["--renormalise", str(tmp_path / "missing.json")]) == 2

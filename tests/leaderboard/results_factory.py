@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cwmb.protocols import PROTOCOLS
+from cwmb.references import MissingReference, reference_returns
 from cwmb.registry import ENV_IDS
 from leaderboard.store import RESULTS_DIR, Store
 
@@ -37,6 +38,10 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
                             "limit 1.0 s", "traceback": ""}, "accuracy": {}, "planning": None,
                             "seconds": {"accuracy": 1.0, "planning": 0.0}}
             continue
+        try:  # the store checks that runs are normalised with the shipped references
+            r_random, r_oracle = reference_returns(protocol, env_id)
+        except MissingReference:
+            r_random = r_oracle = None
         acc = accuracy[env_id] if isinstance(accuracy, dict) else accuracy
         norm = normalised.get(env_id) if isinstance(normalised, dict) else normalised
         reason = "oracle no better than random" if env_id in not_applicable else None
@@ -50,7 +55,7 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
                                  "n_transitions": 100, "n_failed": 0, "mispredictions": [], "failures": {}}
                          for split in splits},
             "planning": {"episode_returns": [1.5] * n_episodes, "episode_seeds": list(range(n_episodes)),
-                         "mean_return": 1.5, "failed_plans": 0, "random_return": 0.0, "oracle_return": 3.0,
+                         "mean_return": 1.5, "failed_plans": 0, "random_return": r_random, "oracle_return": r_oracle,
                          "normalised_return": norm, "not_applicable": reason,
                          "normalised_ci95": None if norm is None else [norm - 0.1, norm + 0.1]},
             "seconds": {"accuracy": 0.1, "planning": 1.0},

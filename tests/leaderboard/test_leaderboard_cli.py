@@ -95,3 +95,35 @@ def test_the_module_runs_as_a_script():
     done = subprocess.run([sys.executable, "-m", "leaderboard.cli", "--version"], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, check=True)
     assert done.stdout.startswith("cwmb-leaderboard ")
+
+
+def test_renormalise_brings_a_run_up_to_date_with_the_shipped_references(tmp_path, data, capsys, monkeypatch):
+    from cwmb.references import reference_returns
+    revision = dataset_revision(data)
+    store_dir = tmp_path / "store"
+    assert run(capsys, "add", str(write(evaluated("alpha", revision=revision), tmp_path / "a.json")),
+               "--results", str(store_dir), "--data", str(data))[0] == 0
+    (stored,) = store_dir.glob("*.json")
+    # The shipped references gain episodes: Taxi's oracle return moves, the stored run is now stale.
+    shipped = reference_returns("cwmb-v1", "Taxi-v4")
+    monkeypatch.setattr("cwmb.references.load_references", _shifted_taxi_oracle(shipped[1] + 10.0))
+    code, _, err = run(capsys, "check", "--results", str(store_dir), "--data", str(data))
+    assert code == 1 and "envs.Taxi-v4 was normalised with other reference returns" in err
+    code, out, _ = run(capsys, "renormalise", "--results", str(store_dir), "--data", str(data))
+    assert code == 0 and out.startswith("1 stored runs renormalised")
+    taxi = json.loads(stored.read_text())["envs"]["Taxi-v4"]["planning"]
+    assert taxi["oracle_return"] == shipped[1] + 10.0
+    assert taxi["normalised_return"] == pytest.approx((1.5 - shipped[0]) / (shipped[1] + 10.0 - shipped[0]))
+    assert run(capsys, "check", "--results", str(store_dir), "--data", str(data))[0] == 0
+    assert run(capsys, "renormalise", "--results", str(store_dir), "--data", str(data))[1].startswith("0 stored runs")
+
+
+def _shifted_taxi_oracle(oracle_return):
+    from cwmb.references import load_references as shipped_references
+
+    def load(protocol):
+        references = json.loads(json.dumps(shipped_references(protocol)))
+        if protocol == "cwmb-v1":
+            references["Taxi-v4"]["oracle"]["returns"] = [oracle_return]
+        return references
+    return load

@@ -77,6 +77,9 @@ REFUSED = {
     "reported without source": (_set("kind", "reported"), "a reported result must name its source"),
     "empty name": (_set("submission.name", ""), "submission.name must be a non-empty string"),
     "env not an object": (_set("envs.Ant-v5", 3), "malformed result"),
+    "stale references": (_set("envs.Taxi-v4.planning.oracle_return", 7.5),
+                         "envs.Taxi-v4 was normalised with other reference returns than the shipped ones; run "
+                         "`cwmb-eval --renormalise RESULT.json`"),
 }
 
 
