@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from cwmb._atomic import write_text_atomically
+from cwmb._atomic import update_json_atomically
 from cwmb.backends import BACKENDS, run_units
 from cwmb.episodes import oracle_model, play_episode
 from cwmb.errors import CWMBError
@@ -40,10 +41,6 @@ def references_path(protocol: str) -> Path:
 def load_references(protocol: str) -> dict[str, Any]:
     path = references_path(protocol)
     return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _save(protocol: str, references: dict[str, Any]) -> None:
-    write_text_atomically(references_path(protocol), json.dumps(references, indent=1, sort_keys=True) + "\n")
 
 
 def reference_returns(protocol: str, env_id: str) -> tuple[float, float]:
@@ -70,29 +67,44 @@ def compute(protocol: Protocol, env_ids: list[str], n_episodes: int | None = Non
             policies: tuple[str, ...] = POLICIES, jobs: int = 1, backend: str = "local") -> dict[str, Any]:
     """Fill in missing (env, policy, episode) returns, `jobs` episodes at a time on `backend`.
 
-    `n_episodes` defaults to the protocol's count for each env. Each (env, policy) keeps its returns
-    in episode order and is saved whenever its next episode in order is done, so a stopped run
-    resumes from there.
+    `n_episodes` defaults to the protocol's count for each env; `recompute` discards the stored
+    returns of these envs and policies first (the others are kept). An (env, policy) keeps its
+    returns in episode order and each episode is stored (under a file lock, so runs for other envs
+    may go on at the same time) once the episodes before it are, so a stopped run resumes there.
     """
-    references = {} if recompute else load_references(protocol.name)
-    entries = {(e, p): references.setdefault(e, {}).setdefault(p, {"returns": [], "seeds": [], "seconds": []})
-               for e in env_ids for p in policies}
+    path = references_path(protocol.name)
+    if recompute:
+        def discard(references: dict[str, Any]) -> dict[str, Any]:
+            for env_id in env_ids:
+                for policy in policies:
+                    references.get(env_id, {}).pop(policy, None)
+            return references
+        update_json_atomically(path, discard, sort_keys=True)
+    references = load_references(protocol.name)
+    stored = {(e, p): len(references.get(e, {}).get(p, {}).get("returns", [])) for e in env_ids for p in policies}
     units = {(e, p, i): {"env_id": e, "policy": p, "protocol_name": protocol.name, "episode": i}
              for e in env_ids for p in policies for i in range(n_episodes or protocol.episodes_for(e))
-             if i >= len(entries[e, p]["returns"])}
+             if i >= stored[e, p]}
     finished: dict[tuple[str, str, int], dict[str, Any]] = {}
     progress = tqdm(total=len(units), desc=f"references {protocol.name}", unit="ep")
     for (env_id, policy, episode), result in run_units(reference_episode, units, backend=backend, jobs=jobs):
         progress.update()
         finished[env_id, policy, episode] = result
-        entry = entries[env_id, policy]
-        while (env_id, policy, len(entry["returns"])) in finished:
-            done = finished.pop((env_id, policy, len(entry["returns"])))
-            entry["returns"].append(done["return"])
-            entry["seeds"].append(done["seed"])
-            entry["seconds"].append(done["seconds"])
-            _save(protocol.name, references)
+        while (env_id, policy, stored[env_id, policy]) in finished:
+            done = finished.pop((env_id, policy, stored[env_id, policy]))
+            references = update_json_atomically(path, partial(_append, env_id, policy, stored[env_id, policy], done),
+                                                sort_keys=True)
+            stored[env_id, policy] += 1
     progress.close()
+    return references
+
+
+def _append(env_id: str, policy: str, episode: int, done: dict[str, Any], references: dict[str, Any]) -> dict[str, Any]:
+    entry = references.setdefault(env_id, {}).setdefault(policy, {"returns": [], "seeds": [], "seconds": []})
+    if len(entry["returns"]) == episode:  # else another run stored this episode already
+        entry["returns"].append(done["return"])
+        entry["seeds"].append(done["seed"])
+        entry["seconds"].append(done["seconds"])
     return references
 
 

@@ -9,8 +9,6 @@ pinned simulator: byte-identical files. Build times go to `data_builders/build_t
 from __future__ import annotations
 
 import argparse
-import fcntl
-import json
 import os
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from cwmb._atomic import write_text_atomically
+from cwmb._atomic import update_json_atomically
 from cwmb.backends import run_units
 from cwmb.dataset.schema import arrow_schema
 from cwmb.registry import ENV_IDS, get_env
@@ -72,12 +70,12 @@ def assemble_split(env_id: str, split: str, checkpoints: Path, output: Path) -> 
 
 def _record_times(seconds: dict[str, float]) -> None:
     """Add measured seconds per env to BUILD_TIMES; locked, since several builds may run at once."""
-    with open(BUILD_TIMES.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        times = json.loads(BUILD_TIMES.read_text()) if BUILD_TIMES.exists() else {}
+    def add(times: dict[str, float]) -> dict[str, float]:
         for env_id, value in seconds.items():
             times[env_id] = round(times.get(env_id, 0.0) + value, 1)
-        write_text_atomically(BUILD_TIMES, json.dumps(dict(sorted(times.items())), indent=1) + "\n")
+        return dict(sorted(times.items()))
+
+    update_json_atomically(BUILD_TIMES, add)
 
 
 def build(env_ids: list[str], *, output: Path, checkpoints: Path, jobs: int, record_times: bool = True) -> None:

@@ -78,3 +78,21 @@ def test_an_evaluation_on_ray_equals_the_local_one(ray, tmp_path):
         assert without_timings(on_ray["envs"][env_id]) == without_timings(local["envs"][env_id])
     assert on_ray["envs"]["CartPole-v1"]["accuracy"]["test"]["accuracy"] == 1.0
     assert on_ray["aggregate"] == local["aggregate"]
+
+
+def test_reference_runs_for_other_envs_never_lose_each_others_episodes(tmp_path, monkeypatch):
+    monkeypatch.setattr("cwmb.references.REFERENCES_DIR", tmp_path)
+    compute(CWMB_V1, ["Taxi-v4"], 1, policies=("random",))
+    # Another run stores CliffWalking meanwhile; this run's next episodes re-read the file first.
+    from cwmb.references import load_references
+    monkeypatch.setattr("cwmb.references.load_references", lambda protocol: {})  # a stale view
+    compute(CWMB_V1, ["CliffWalking-v1"], 1, policies=("random",))
+    monkeypatch.undo()
+    monkeypatch.setattr("cwmb.references.REFERENCES_DIR", tmp_path)
+    compute(CWMB_V1, ["Taxi-v4"], 2, policies=("random",))
+    stored = load_references("cwmb-v1")
+    assert len(stored["Taxi-v4"]["random"]["returns"]) == 2
+    assert len(stored["CliffWalking-v1"]["random"]["returns"]) == 1
+    compute(CWMB_V1, ["Taxi-v4"], 1, policies=("random",), recompute=True)  # discards Taxi's only
+    stored = load_references("cwmb-v1")
+    assert len(stored["Taxi-v4"]["random"]["returns"]) == 1 and "CliffWalking-v1" in stored
