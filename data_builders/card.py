@@ -182,8 +182,10 @@ def _statistics_section(output: Path) -> str:
                 f"{sum(table.column('truncated').to_pylist())} | {np.mean(weak):.1f} | {np.mean(strong):.1f} | {build_s} |"
             )
     total = sum(times.values())
-    rows += ["", f"Total measured build time so far: {total:.0f} s ({total / 3600:.2f} h of single-core work)."]
     unbuilt = [e for e in ENVIRONMENTS if not split_path(output, e, "train").exists() or not split_path(output, e, "test").exists()]
+    rows += ["", f"Total measured build time{' so far' if unbuilt else ''}: {total:.0f} s ({total / 3600:.2f} h of "
+                 "single-core work; the sum of per-episode wall times, several of them measured while other jobs "
+                 "shared the 2 cores)."]
     if unbuilt:
         progress = [f"{e} ({len(list((DEFAULT_CHECKPOINTS / e).glob('*/episode-*.parquet')))} of 20 episodes)" for e in unbuilt]
         rows += ["", "**Not built yet:** " + ", ".join(progress) + ". Their finished episodes are checkpointed",
