@@ -122,7 +122,7 @@ class Transitions:
     @functools.cached_property
     def next_obs_matrix(self) -> np.ndarray:
         """Vector next observations stacked, one row per transition (for array-at-once scoring)."""
-        return np.stack([np.asarray(x).reshape(-1) for x in self.next_obs])
+        return np.array([np.asarray(x).reshape(-1) for x in self.next_obs])
 
     def __repr__(self) -> str:
         return f"Transitions({self.record.env_id}, {len(self)} transitions, {len(np.unique(self.episode))} episodes)"
