@@ -14,7 +14,6 @@ transition scores 0 on every component.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -224,15 +223,12 @@ class _PlainRows:
         if transitions.record.observation_kind != "vector" or first is None or first.dtype.kind not in "biuf":
             return cls(np.zeros(0, dtype=np.int64), list(range(n)), np.zeros((0, 0)), np.zeros(0), np.zeros(0, dtype=bool))
         shape, dtype = transitions.next_obs[0].shape, first.dtype
-        if _all_plain(predictions, shape, dtype):  # the usual case, checked with C-level loops
-            states = np.array([p[0] for p in predictions]).reshape(n, -1)  # np.stack is 10x slower here
-            return cls(np.arange(n), [], states, np.fromiter(map(itemgetter(1), predictions), np.float64, n),
-                       np.fromiter(map(itemgetter(2), predictions), bool, n))
         plain = [type(p) is tuple and len(p) == 3 and type(p[0]) is np.ndarray and p[0].shape == shape
                  and p[0].dtype == dtype and type(p[1]) is float and type(p[2]) is bool for p in predictions]
         rows = np.flatnonzero(plain)
         others = np.flatnonzero(~np.asarray(plain, dtype=bool)).tolist()
         chosen = [predictions[i] for i in rows.tolist()]
+        # np.array, not np.stack: several times faster on many small rows.
         states = np.array([p[0] for p in chosen]).reshape(len(rows), -1) if chosen else np.zeros((0, 0), dtype)
         return cls(rows, others, states, np.array([p[1] for p in chosen], dtype=np.float64),
                    np.array([p[2] for p in chosen], dtype=bool))
@@ -250,17 +246,6 @@ class _PlainRows:
         if exact:
             return self.rewards == expected
         return np.isclose(self.rewards, expected, rtol=rtol, atol=atol, equal_nan=False)
-
-
-def _all_plain(predictions: list[Any], shape: tuple[int, ...], dtype: np.dtype) -> bool:
-    """Whether every prediction is ``(ndarray of shape and dtype, float, bool)``."""
-    if set(map(type, predictions)) != {tuple} or set(map(len, predictions)) != {3}:
-        return False
-    states = list(map(itemgetter(0), predictions))
-    return (set(map(type, states)) == {np.ndarray} and set(map(attrgetter("shape"), states)) == {shape}
-            and set(map(attrgetter("dtype"), states)) == {dtype}
-            and set(map(type, map(itemgetter(1), predictions))) == {float}
-            and set(map(type, map(itemgetter(2), predictions))) == {bool})
 
 
 def _check_inputs(transitions: Transitions, predictions: list[Any], max_mispredictions: int) -> None:
