@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cwmb.dataset.load import split_file
+from cwmb.dataset.load import is_built
 from cwmb.evaluate import evaluate
 from cwmb.registry import ENV_IDS
 
@@ -60,7 +60,7 @@ def main() -> None:
             print(f"{env_id:<27} accuracy {seconds.get('accuracy', 0):7.1f} s   planning {seconds.get('planning', 0):7.1f} s", flush=True)
 
         env_ids = args.env or list(ENV_IDS)
-        built = [e for e in env_ids if split_file(e, "test").exists() and split_file(e, "train").exists()]
+        built = [e for e in env_ids if is_built(e)]
         unbuilt = [e for e in env_ids if e not in built]
         if built:
             evaluate(root, env_ids=built, protocol=args.protocol, jobs=args.jobs, on_env_done=done)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cwmb.dataset.load import split_file
+from cwmb.dataset.load import is_built
 from cwmb.dataset.verify import replay_split
 from cwmb.errors import DatasetError
 from cwmb.registry import ENV_IDS
@@ -40,7 +40,7 @@ def run_self_check() -> int:
     check(warning is None, "installed simulators match the dataset's pinned versions" + (f": {warning}" if warning else ""))
 
     # Not in this release: an env whose collection has not finished (a split assembled alone counts too).
-    not_built = [e for e in ENV_IDS if not (split_file(e, "train").exists() and split_file(e, "test").exists())]
+    not_built = [e for e in ENV_IDS if not is_built(e)]
     for env_id in ENV_IDS:
         if env_id in not_built:
             print(f"SKIPPED {env_id}: no data in this release yet (DATASET_CARD.md lists what is built)")

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from cwmb._atomic import update_json_atomically
 from cwmb.backends import run_units
+from cwmb.dataset.load import split_file
 from cwmb.dataset.schema import arrow_schema
 from cwmb.registry import ENV_IDS, get_env
 from data_builders.collect import EPISODES_PER_SPLIT, SPLITS, collect_episode
@@ -30,7 +31,7 @@ BUILD_TIMES = Path(__file__).resolve().parent / "build_times.json"
 
 
 def split_path(output: Path, env_id: str, split: str) -> Path:
-    return output / "data" / env_id / f"{split}-00000-of-00001.parquet"
+    return split_file(env_id, split, output)
 
 
 def write_table_atomically(table: pa.Table, path: Path) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from cwmb._atomic import write_text_atomically
+from cwmb.dataset.load import is_built
 from cwmb.registry import CONTINUOUS_EPISODE_CAP, ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION
 from data_builders.build import BUILD_TIMES, DEFAULT_CHECKPOINTS, DEFAULT_OUTPUT, split_path
 from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_ACTION_REPEATS, COLLECTION_CEM, COLLECTION_MCTS, SPLITS
@@ -164,13 +165,12 @@ def _statistics_section(output: Path) -> str:
         "| env | split | transitions | terminated | truncated | return, weaker policy | return, stronger policy | build s |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    unbuilt = [e for e in ENVIRONMENTS if not is_built(e, output)]
     for env_id, record in ENVIRONMENTS.items():
-        # An env is built when both splits are: a split assembled alone is half a build.
-        built = all(split_path(output, env_id, split).exists() for split in SPLITS)
         for split in SPLITS:
             path = split_path(output, env_id, split)
             build_s = f"{times[env_id]:.0f}" if split == "train" and env_id in times else ""
-            if not built:
+            if env_id in unbuilt:
                 rows.append(f"| {env_id} | {split} | not built yet | | | | | {build_s} |")
                 continue
             table = pq.read_table(path)
@@ -182,7 +182,6 @@ def _statistics_section(output: Path) -> str:
                 f"{sum(table.column('truncated').to_pylist())} | {np.mean(weak):.1f} | {np.mean(strong):.1f} | {build_s} |"
             )
     total = sum(times.values())
-    unbuilt = [e for e in ENVIRONMENTS if not split_path(output, e, "train").exists() or not split_path(output, e, "test").exists()]
     rows += ["", f"Total measured build time{' so far' if unbuilt else ''}: {total:.0f} s ({total / 3600:.2f} h of "
                  "single-core work; the sum of per-episode wall times, several of them measured while other jobs "
                  "shared the 2 cores)."]

@@ -39,6 +39,11 @@ def split_file(env_id: str, split: str, source: str | Path | None = None) -> Pat
     return folder / "data" / env_id / f"{split}-00000-of-00001.parquet"
 
 
+def is_built(env_id: str, source: str | Path | None = None) -> bool:
+    """Whether both splits of an environment exist (a split assembled alone is half a build)."""
+    return all(split_file(env_id, split, source).exists() for split in SPLITS)
+
+
 def read_split(env_id: str, split: str, source: str | Path | None = None) -> pa.Table:
     """One split of one environment as a pyarrow Table with the CWMB columns.
 

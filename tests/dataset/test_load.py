@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import cwmb
-from cwmb.dataset.load import PACKAGED_DATASET, load_transitions, read_split, split_file
+from cwmb.dataset.load import PACKAGED_DATASET, is_built, load_transitions, read_split, split_file
 from cwmb.errors import DatasetError, UnknownEnvironment
 from cwmb.registry import ENV_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BUILT = [e for e in ENV_IDS if split_file(e, "train").exists() and split_file(e, "test").exists()]
+BUILT = [e for e in ENV_IDS if is_built(e)]
 
 
 @pytest.fixture(autouse=True)
