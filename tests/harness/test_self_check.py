@@ -8,9 +8,13 @@ from cwmb.cli import main
 from cwmb.dataset.verify import replay_split
 
 
-def test_self_check_passes(capsys):
+def test_self_check_passes_and_leaves_no_mujoco_log(tmp_path, monkeypatch, capfd):
+    monkeypatch.chdir(tmp_path)  # MuJoCo's default handler writes MUJOCO_LOG.TXT into the cwd
     assert main(["--self-check"]) == 0
-    assert "self-check passed" in capsys.readouterr().out
+    out, err = capfd.readouterr()  # capfd: MuJoCo's C code prints to file descriptor 1 directly
+    assert "self-check passed" in out
+    assert "settotalmass" not in out + err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_replay_detects_a_tampered_transition(tmp_path):
