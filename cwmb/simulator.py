@@ -55,7 +55,6 @@ def route_mujoco_warnings() -> None:
         mujoco.set_mju_user_warning(_warn_from_mujoco)
 
 
-
 class Simulator(PlanningModel):
     """A real environment with exact state save/restore; also a planning model (the oracle)."""
 
