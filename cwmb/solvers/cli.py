@@ -19,6 +19,7 @@ import json
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from cwmb import __version__
@@ -26,7 +27,7 @@ from cwmb.errors import CWMBError
 from cwmb.registry import ENV_IDS, get_env
 from cwmb.solvers.checker import Scorer, default_scorer
 from cwmb.solvers.common import Step
-from cwmb.solvers.llm import BACKENDS, LLMBackend, SamplingParams, make_backend
+from cwmb.solvers.llm import BACKENDS, LLMBackend, SamplingParams, ServerUnreachable, make_backend
 from cwmb.solvers.prompts import Task, load_description
 from cwmb.solvers.run import METHODS, TRANSCRIPT, RunSettings, finished_tree, solve_env, write_submission_json
 
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, help="submission folder (created; resumed if it exists)")
     parser.add_argument("--name", help="submission name (default: the folder name)")
     parser.add_argument("--url", help="link recorded in submission.json")
+    parser.add_argument(
+        "--model-info", type=Path, metavar="FILE",
+        help="JSON object recorded as submission.json's model_info (weights sha256, quantisation, server)",
+    )
     defaults = SamplingParams()
     parser.add_argument("--temperature", type=float, default=defaults.temperature, help="sampling temperature (default: 1.0)")
     parser.add_argument("--top-p", type=float, default=defaults.top_p, help="nucleus sampling mass (default: 1.0)")
@@ -82,16 +87,40 @@ def backend_from_args(args: argparse.Namespace) -> LLMBackend:
     return make_backend(args.backend)  # None: a clear "no backend configured" error
 
 
+def read_model_info(path: Path | None) -> dict | None:
+    """The ``--model-info`` file's JSON object (None without the option)."""
+    if path is None:
+        return None
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CWMBError(f"cannot read --model-info {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise CWMBError(f"--model-info {path} is not valid JSON ({error}); it must hold one JSON object") from None
+    if not isinstance(info, dict):
+        raise CWMBError(f"--model-info {path} must hold a JSON object ({{\"weights_sha256\": ...}}), not {type(info).__name__}")
+    return info
+
+
 def progress_printer(budget: int):
+    """Progress lines; each shows the wall time since the previous line (LLM call plus scoring), so a
+    slow local model shows how long a call takes."""
+
     def show(step: Step) -> None:
+        now = time.monotonic()
         print(
             f"[{show.env_id}] call {step.call}/{budget} {step.action:<8} acc {step.accuracy:.3f}"
-            f"{' (raised)' if step.raised else ''} | best {step.best_accuracy:.3f} | {step.tokens:,} tokens",
+            f"{' (raised)' if step.raised else ''} | best {step.best_accuracy:.3f} | {step.tokens:,} tokens"
+            f" | {now - show.since:.1f} s",
             file=sys.stderr,
             flush=True,
         )
+        show.since = now
 
-    show.env_id = ""
+    def start(env_id: str) -> None:
+        show.env_id, show.since = env_id, time.monotonic()
+
+    show.env_id, show.since, show.start = "", time.monotonic(), start
     return show
 
 
@@ -121,6 +150,7 @@ def main(argv: list[str] | None = None, *, scorer: Scorer | None = None) -> int:
             seed=args.seed,
             params=SamplingParams(args.temperature, args.top_p, args.max_tokens, args.seed),
             url=args.url,
+            model_info=read_model_info(args.model_info),
         )
         tasks = [Task(env_id, load_description(env_id, args.descriptions)) for env_id in env_ids]
     except CWMBError as error:
@@ -137,9 +167,14 @@ def main(argv: list[str] | None = None, *, scorer: Scorer | None = None) -> int:
                 accuracy = done["best_accuracy"]
                 print(f"[{task.env_id}] already solved in {args.out} (train accuracy {accuracy:.3f})", file=sys.stderr)
             continue
-        show.env_id = task.env_id
+        show.start(task.env_id)
         try:
             result = solve_env(args.out, task, backend, scorer, settings, progress=None if args.quiet else show)
+        except ServerUnreachable as error:
+            # No later environment can reach the server either: stop instead of failing each in turn.
+            print(f"cwmb-solve: {task.env_id}: {error}", file=sys.stderr)
+            failed.extend(t.env_id for t in tasks[tasks.index(task):])
+            break
         except CWMBError as error:
             print(f"cwmb-solve: {task.env_id}: {error}", file=sys.stderr)
             failed.append(task.env_id)

@@ -7,6 +7,9 @@ replaying the transcript offline rebuilds the same search tree.
 
 import json
 import re
+import socket
+import threading
+import time
 
 import pytest
 
@@ -15,7 +18,7 @@ pytest.importorskip("openai")
 from cwmb.solvers.cli import main  # noqa: E402
 from cwmb.solvers.gif_mcts import GIFMCTS, GIFMCTSConfig  # noqa: E402
 from cwmb.solvers.llm import make_backend  # noqa: E402
-from cwmb.solvers.llm.base import LLMError, SamplingParams  # noqa: E402
+from cwmb.solvers.llm.base import LLMError, SamplingParams, ServerUnreachable  # noqa: E402
 from cwmb.solvers.llm.openai_backend import OpenAIBackend  # noqa: E402
 from cwmb.solvers.llm.replay import ReplayBackend  # noqa: E402
 from cwmb.solvers.llm.transcript import RecordingLLM, read_transcript  # noqa: E402
@@ -86,14 +89,87 @@ def test_a_prompt_longer_than_the_context_is_an_empty_answer():
     assert completion.text == "" and completion.finish_reason.startswith("context_overflow: ") and "maximum context length" in completion.finish_reason
 
 
-def test_unreachable_server_is_retried_then_reported():
-    with OpenAIStandIn(lambda messages, n: "x") as server:
-        url = server.base_url
-    sleeps = []
-    backend = OpenAIBackend("m", base_url=url, sleep=sleeps.append, backoff=0.01, max_retries=1, timeout=5)
-    with pytest.raises(LLMError, match="after 2 attempts"):
+def closed_port_url() -> str:
+    """A /v1 URL on 127.0.0.1 where nothing listens (a port the kernel just handed out and freed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+class DroppingServer:
+    """Accepts connections on 127.0.0.1 and closes them unanswered (a server that crashes mid-request)."""
+
+    def __init__(self):
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.05)
+        self.base_url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/v1"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.connections = 0
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            connection.close()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._socket.close()
+
+
+def test_a_dropped_connection_is_retried_then_reported():
+    sleeps, reports = [], []
+    with DroppingServer() as server:
+        backend = OpenAIBackend("m", base_url=server.base_url, sleep=sleeps.append, report=reports.append,
+                                backoff=0.01, max_retries=1, timeout=5)
+        with pytest.raises(LLMError, match="after 2 attempts") as raised:
+            backend.complete(MESSAGES, SamplingParams())
+    assert not isinstance(raised.value, ServerUnreachable)
+    assert sleeps == [0.01] and server.connections == 2
+    assert len(reports) == 1 and server.base_url in reports[0] and "retry 1/1 in 0.01 s" in reports[0]
+
+
+def test_a_refused_connection_fails_at_once_naming_the_url():
+    url = closed_port_url()
+    sleeps, reports = [], []
+    backend = OpenAIBackend("m", base_url=url, sleep=sleeps.append, report=reports.append)
+    with pytest.raises(ServerUnreachable, match=re.escape(f"no LLM server at {url}: connection refused")):
         backend.complete(MESSAGES, SamplingParams())
-    assert sleeps == [0.01]
+    assert sleeps == [] and reports == []  # no backoff: nothing listens, waiting cannot help
+
+
+def test_retries_are_printed_on_stderr(capsys):
+    with OpenAIStandIn(lambda messages, n: "after a retry") as server:
+        server.failures = [(503, {})]
+        backend = OpenAIBackend("standin-model", base_url=server.base_url, sleep=lambda seconds: None)
+        assert backend.complete(MESSAGES, SamplingParams()).text == "after a retry"
+    err = capsys.readouterr().err
+    assert f"LLM call to {server.base_url} failed (HTTP 503 Error code: 503 - stand-in failure 503); retry 1/6 in 2 s" in err
+
+
+def test_cli_against_a_closed_port_stops_at_once(tmp_path, capsys):
+    url = closed_port_url()
+    descriptions = write_descriptions(tmp_path / "descriptions.jsonl", ("Taxi-v4", "CliffWalking-v1"))
+    started = time.monotonic()
+    code = main(["--env", "Taxi-v4", "--env", "CliffWalking-v1", "--backend", "openai", "--base-url", url,
+                 "--model", "m", "--budget", "3", "--descriptions", str(descriptions), "--out", str(tmp_path / "out")],
+                scorer=FakeScorer())
+    elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert code == 1 and elapsed < 10, (code, elapsed, err)
+    assert f"cwmb-solve: Taxi-v4: no LLM server at {url}: connection refused" in err
+    assert "failed on Taxi-v4, CliffWalking-v1" in err and "retry" not in err
+    assert err.count("connection refused") == 1  # the second environment is not tried against the same dead URL
 
 
 def test_settings_from_the_environment(monkeypatch):

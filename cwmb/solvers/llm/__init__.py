@@ -25,6 +25,7 @@ from cwmb.solvers.llm.base import (
     Message,
     ReplayMiss,
     SamplingParams,
+    ServerUnreachable,
 )
 from cwmb.solvers.llm.transcript import RecordingLLM, read_transcript
 
@@ -67,6 +68,7 @@ __all__ = [
     "RecordingLLM",
     "ReplayMiss",
     "SamplingParams",
+    "ServerUnreachable",
     "make_backend",
     "read_transcript",
 ]

@@ -25,6 +25,11 @@ class BackendNotConfigured(LLMError):
     """No usable LLM backend: a missing model name, server URL, API key or optional package."""
 
 
+class ServerUnreachable(LLMError):
+    """Nothing listens at the server's address (connection refused): retrying cannot help, and no
+    later call of the run can succeed either, so the run stops at once."""
+
+
 class ReplayMiss(LLMError):
     """A replayed run asked for a completion its transcript does not hold (the run diverged)."""
 

@@ -16,19 +16,32 @@ API key         ``api_key``            ``OPENAI_API_KEY`` (local servers: not ne
 ==============  =====================  =============================================
 
 Rate limits (429), server errors (5xx), timeouts and dropped connections are retried with
-exponential backoff (honouring a ``Retry-After`` header); other errors fail at once, except a prompt
-longer than the model's context window, which is answered with an empty completion (the search
-scores it as "no code" and goes on).
+exponential backoff (honouring a ``Retry-After`` header), and every retry is reported on stderr
+(what failed, which attempt, how long until the next). A refused connection (nothing listens at the
+URL: a wrong port, a server not started yet) fails at once with `ServerUnreachable`, naming the URL:
+waiting cannot help, and a silent two-minute backoff looked like a hang. Other errors fail at once,
+except a prompt longer than the model's context window, which is answered with an empty completion
+(the search scores it as "no code" and goes on).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping
 
-from cwmb.solvers.llm.base import BackendNotConfigured, Completion, LLMBackend, LLMError, Message, SamplingParams
+from cwmb.solvers.llm.base import (
+    BackendNotConfigured,
+    Completion,
+    LLMBackend,
+    LLMError,
+    Message,
+    SamplingParams,
+    ServerUnreachable,
+)
 
 #: Status codes worth retrying: rate limit, request timeout, conflict, and server-side errors.
 RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
@@ -50,6 +63,7 @@ class OpenAIBackend(LLMBackend):
         backoff: first wait in seconds; doubled at every retry, capped at `max_backoff`.
         timeout: seconds to wait for one answer.
         sleep: the waiting function (default `time.sleep`; tests pass a fake one).
+        report: receives one line per retry (default: printed on stderr).
     """
 
     name = "openai"
@@ -65,6 +79,7 @@ class OpenAIBackend(LLMBackend):
         max_backoff: float = 60.0,
         timeout: float = 600.0,
         sleep: Callable[[float], None] | None = None,
+        report: Callable[[str], None] | None = None,
     ):
         try:
             import openai
@@ -79,6 +94,7 @@ class OpenAIBackend(LLMBackend):
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._sleep = sleep if sleep is not None else lambda seconds: time.sleep(seconds)
+        self._report = report if report is not None else _print_to_stderr
         # Retries are ours (counted and recorded), not the client's.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout)
 
@@ -113,6 +129,11 @@ class OpenAIBackend(LLMBackend):
             )
         return cls(model, base_url=base_url, api_key=api_key, **options)
 
+    @property
+    def server(self) -> str:
+        """The URL requests go to, as error messages name it."""
+        return self.base_url or "api.openai.com"
+
     def complete(self, messages: list[Message], params: SamplingParams, *, sample_index: int = 0) -> Completion:
         openai = self._openai
         request = {
@@ -129,7 +150,13 @@ class OpenAIBackend(LLMBackend):
                 response = self._client.chat.completions.create(**request)
                 break
             except (openai.APIConnectionError, openai.APITimeoutError) as error:  # timeout subclasses connection
-                retry_after, reason = None, f"{type(error).__name__}: {error}"
+                if connection_refused(error):
+                    raise ServerUnreachable(
+                        f"no LLM server at {self.server}: connection refused. Start the server (e.g. "
+                        "`vllm serve MODEL` or `python -m llama_cpp.server --model FILE`) or fix --base-url / "
+                        "OPENAI_BASE_URL (it must end in /v1)"
+                    ) from None
+                retry_after, reason = None, f"{type(error).__name__}: {_innermost(error)}"
             except openai.APIStatusError as error:
                 if error.status_code == 400 and _CONTEXT_OVERFLOW.search(str(error.message)):
                     # The prompt does not fit the model's context (a long program plus a long MuJoCo
@@ -138,18 +165,21 @@ class OpenAIBackend(LLMBackend):
                     return Completion("", self.model, finish_reason=f"context_overflow: {error.message}", retries=attempt)
                 if error.status_code not in RETRYABLE_STATUS:
                     raise LLMError(
-                        f"{self.base_url or 'api.openai.com'} refused the request for model {self.model!r}: "
+                        f"{self.server} refused the request for model {self.model!r}: "
                         f"HTTP {error.status_code} {error.message}"
                     ) from None
                 retry_after, reason = _retry_after(error), f"HTTP {error.status_code} {error.message}"
             if attempt == self.max_retries:
                 raise LLMError(
                     f"LLM call failed after {self.max_retries + 1} attempts ({reason}); "
-                    "the server at " f"{self.base_url or 'api.openai.com'} is overloaded or down"
+                    f"the server at {self.server} is overloaded or down"
                 )
             delay = min(self.max_backoff, self.backoff * 2**attempt)
             if retry_after is not None:
                 delay = min(self.max_backoff, max(delay, retry_after))
+            self._report(
+                f"LLM call to {self.server} failed ({reason}); retry {attempt + 1}/{self.max_retries} in {delay:g} s"
+            )
             self._sleep(delay)
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
@@ -170,3 +200,30 @@ def _retry_after(error) -> float | None:
         return float(value) if value is not None else None
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+def _causes(error: BaseException):
+    """`error` and the exceptions it was raised from, outermost first (the client wraps httpx's)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def connection_refused(error: BaseException) -> bool:
+    """True when the connection was refused: the client's error wraps a ``ConnectionRefusedError``."""
+    return any(
+        isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED
+        for cause in _causes(error)
+    )
+
+
+def _innermost(error: BaseException) -> str:
+    """The most specific message of a chain ("Connection error." alone says nothing)."""
+    *_, last = _causes(error)
+    return f"{error}" if last is error else f"{error} {type(last).__name__}: {last}"
+
+
+def _print_to_stderr(line: str) -> None:
+    print(f"cwmb-solve: {line}", file=sys.stderr, flush=True)
