@@ -3,8 +3,9 @@
 A submission folder made by ``cwmb-solve`` holds:
 
 - ``<env_id>.py`` — the best program for each environment (what ``cwmb-eval`` scores);
-- ``submission.json`` — name, method, model, LLM-call budget, seed, url, the solver settings and
-  a per-environment summary (train accuracy, calls and tokens used);
+- ``submission.json`` — name, method, model, LLM-call budget, seed, url, the solver settings,
+  a per-environment summary (train accuracy, calls and tokens used) and, when given, ``model_info``
+  (``--model-info``: weights checksum, quantisation, server);
 - ``transcript.jsonl`` — every LLM call of every environment (prompt, completion, model,
   parameters, tokens, latency): the cache that resumes an interrupted run and replays a finished one;
 - ``trees/<env_id>.json`` — the whole search (every node, program, score and step).
@@ -64,6 +65,9 @@ class RunSettings:
     """Sampling parameters of every call."""
     url: str | None = None
     """Where the submission is described (paper, repository)."""
+    model_info: dict[str, Any] | None = None
+    """What identifies the model beyond its name (weights file and checksum, quantisation, server);
+    written into ``submission.json`` as given (None: keep what an earlier run wrote)."""
 
     @property
     def effective_budget(self) -> int:
@@ -156,6 +160,9 @@ def write_submission_json(out: str | Path, settings: RunSettings, model: str, tr
         "solver": {"sampling": settings.params.to_json(), "transcript": TRANSCRIPT, "trees": TREES},
         "envs": dict(sorted(envs.items())),
     }
+    model_info = settings.model_info if settings.model_info is not None else existing.get("model_info")
+    if model_info is not None:
+        submission["model_info"] = model_info
     write_atomically(path, json.dumps(submission, indent=2, ensure_ascii=False) + "\n")
     return path
 

@@ -148,3 +148,24 @@ def test_end_to_end_with_the_harness(tmp_path, descriptions, no_test_split):
     result = json.loads(result_path.read_text())
     assert result["submission"]["method"] == "gif-mcts" and result["submission"]["llm_calls"] == 5
     assert result["envs"]["Taxi-v4"]["accuracy"]["train"]["accuracy"] == 1.0
+
+
+def test_model_info_is_recorded_and_kept_on_resume(tmp_path, descriptions, script):
+    info = {"weights_sha256": "ab" * 32, "quantisation": "Q4_K_M"}
+    info_file = tmp_path / "model_info.json"
+    info_file.write_text(json.dumps(info))
+    assert solve(tmp_path, descriptions, script, "--env", "Taxi-v4", "--budget", "2", "--model-info", str(info_file)) == 0
+    assert json.loads((tmp_path / "sub" / "submission.json").read_text())["model_info"] == info
+    # Resumed without the option (a second environment): the recorded model_info stays.
+    assert solve(tmp_path, descriptions, script, "--env", "Taxi-v4", "--env", "CliffWalking-v1", "--budget", "2") == 0
+    assert json.loads((tmp_path / "sub" / "submission.json").read_text())["model_info"] == info
+
+
+@pytest.mark.parametrize("content, problem", [("[1, 2]", "must hold a JSON object"), ("{oops", "is not valid JSON")])
+def test_a_bad_model_info_file_is_one_line_error(tmp_path, descriptions, script, capsys, content, problem):
+    info_file = tmp_path / "model_info.json"
+    info_file.write_text(content)
+    assert solve(tmp_path, descriptions, script, "--env", "Taxi-v4", "--model-info", str(info_file)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cwmb-solve: --model-info ") and problem in err and "\n" not in err
+    assert not (tmp_path / "sub").exists()
