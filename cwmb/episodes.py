@@ -107,13 +107,15 @@ class MCTSPolicy(_PlanningPolicy):
 class CEMPolicy(_PlanningPolicy):
     """CEM plans, each executed for `replan_every` steps (receding horizon; = horizon is open loop)."""
 
-    def __init__(self, model: PlanningModel, action_space, config: cem.CEMConfig, rng: np.random.Generator):
+    def __init__(self, model: PlanningModel, action_space, config: cem.CEMConfig, rng: np.random.Generator,
+                 episode_limit: int | None = None):
         super().__init__(model, action_space, rng)
-        self.config = config
+        self.config, self.episode_limit = config, episode_limit
 
     def _plan(self, state: Any) -> list[Any]:
         space = self.action_space
-        sequence = cem.plan(self.model, state, space.low, space.high, self.config, self.rng)
+        sequence = cem.plan(self.model, state, space.low, space.high, self.config, self.rng,
+                            episode_limit=self.episode_limit)
         return list(sequence[: self.config.replan_every])
 
 
@@ -123,7 +125,7 @@ def planner_policy(record: EnvRecord, protocol: Protocol, model: PlanningModel |
         return RandomPolicy(action_space, rng)
     if record.action_kind == "discrete":
         return MCTSPolicy(model, action_space, protocol.mcts_for(record.env_id), rng)
-    return CEMPolicy(model, action_space, protocol.cem, rng)
+    return CEMPolicy(model, action_space, protocol.cem, rng, episode_limit=protocol.episode_limit(record))
 
 
 def play_episode(

@@ -1,15 +1,19 @@
 """Named, frozen evaluation protocols. A number in CWMB always belongs to one of them.
 
-- `paper-2024` reproduces the paper's evaluation as its code computed it (Dainese et al. 2024;
-  settings from the paper and `../shared/paper_results.json`): the paper's accuracy rule, its MCTS
-  (25 simulations, random rollouts of <= 100 actions, C = 1, a new tree every step) and its open-loop
-  CEM (horizon 100, 20 iterations, 1000 samples, 100 elites, replanning only every 100 steps), 10
-  episodes up to the env's own Gymnasium limit (100 where it has none).
+- `paper-2024` reproduces the paper's evaluation as its released code computed it (Dainese et al.
+  2024; the authors' `src/cem/cem.py`, `src/mcts/mcts.py`, `src/environments/planning.py`): the
+  paper's accuracy rule, its MCTS (25 simulations, random rollouts of <= 100 actions, C = 1, a new
+  tree every step, the real action drawn from softmax(Q / 0.01) over the root's actions) and its
+  open-loop CEM (horizon 100 cut to the episode limit when shorter, initial std = max(|low|, |high|)
+  / 2, 20 iterations, 1000 samples, 100 elites, replanning only every horizon), 10 episodes up to
+  the env's own Gymnasium limit (100 where it has none).
 - `cwmb-v1` (the default) fixes the paper's pitfalls: tolerance-based accuracy against `terminated`
   on the held-out `test` split, receding-horizon planners sized so that the oracle beats random on
   every env and one 18-env evaluation fits in 30 minutes on 2 cores.
 
-Never edit a published protocol: add `cwmb-v2`.
+Never change what a published protocol measures: add `cwmb-v2`. The one exception is a
+correction that makes `paper-2024` match the authors' code: it bumps `planner_revision`, and
+results and oracle references of an older revision are refused.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ class Protocol:
     """Per-env MCTS settings replacing `mcts` (env id, config); empty = one setting for all."""
     episode_overrides: tuple[tuple[str, int], ...] = ()
     """Per-env episode counts replacing `n_episodes` (env id, count)."""
+    planner_revision: int = 1
+    """Revision of the planner rules; oracle references and results of another revision are refused.
+    paper-2024 revision 2 (2026-12): CEM initial spread, horizon cut and MCTS decision as the authors' code."""
 
     def episodes_for(self, env_id: str) -> int:
         return dict(self.episode_overrides).get(env_id, self.n_episodes)
@@ -75,6 +82,7 @@ class Protocol:
             "use_env_limits": self.use_env_limits,
             "mcts_overrides": {env_id: config.to_dict() for env_id, config in self.mcts_overrides},
             "episode_overrides": dict(self.episode_overrides),
+            "planner_revision": self.planner_revision,
         }
 
 
@@ -83,12 +91,14 @@ PAPER_2024 = Protocol(
     accuracy_metric="paper-2024",
     scored_split="train",
     mcts=MCTSConfig(n_simulations=25, rollout_depth=100, exploration=1.0, epsilon=1e-3, discount=0.99,
-                    temperature=0.01, unvisited_q=1.0, action_repeat=1),
+                    temperature=0.01, unvisited_q=1.0, action_repeat=1, decide_by="values"),
     cem=CEMConfig(horizon=100, n_samples=1000, n_elites=100, n_iterations=20, replan_every=100,
-                  best_of_last_iteration=True),
+                  best_of_last_iteration=True, initial_std=0.5, initial_std_of="largest_bound",
+                  horizon_within_episode=True),
     n_episodes=10,
     seed_base=20_000,
     use_env_limits=True,
+    planner_revision=2,
 )
 
 _V1_MCTS = MCTSConfig(n_simulations=25, rollout_depth=100, exploration=1.0, epsilon=1e-3, discount=0.99,

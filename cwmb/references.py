@@ -45,13 +45,31 @@ def load_references(protocol: str) -> dict[str, Any]:
 
 def reference_returns(protocol: str, env_id: str) -> tuple[float, float]:
     """(mean random return, mean oracle return) of `env_id` under `protocol`."""
+    random_returns, oracle_returns = reference_episode_returns(protocol, env_id)
+    return float(np.mean(random_returns)), float(np.mean(oracle_returns))
+
+
+def reference_episode_returns(protocol: str, env_id: str) -> tuple[list[float], list[float]]:
+    """(random policy's, oracle planner's) per-episode returns of `env_id` under `protocol`: their
+    spread decides whether the normalised return is defined (`cwmb.metrics.reference_advantage`)."""
     entry = load_references(protocol).get(get_env(env_id).env_id, {})
+    command = f"`python -m cwmb.references --protocol {protocol} --env {env_id}`"
     try:
-        return float(np.mean(entry["random"]["returns"])), float(np.mean(entry["oracle"]["returns"]))
+        random_returns, oracle = entry["random"]["returns"], entry["oracle"]
+        oracle_returns = oracle["returns"]
     except KeyError:
-        raise MissingReference(
-            f"no {protocol} reference returns for {env_id}: run `python -m cwmb.references --protocol {protocol} --env {env_id}`"
-        ) from None
+        raise MissingReference(f"no {protocol} reference returns for {env_id}: run {command}") from None
+    if not oracle_returns or not random_returns:
+        raise MissingReference(f"no {protocol} reference returns for {env_id}: run {command}")
+    if is_stale(get_protocol(protocol), "oracle", oracle):
+        raise MissingReference(f"the {protocol} oracle reference of {env_id} was computed with older planners "
+                               f"(revision {oracle.get('planner_revision', 1)}): run {command}")
+    return list(random_returns), list(oracle_returns)
+
+
+def is_stale(protocol: Protocol, policy: str, entry: dict[str, Any]) -> bool:
+    """True for oracle returns computed under another planner revision (random ones never plan)."""
+    return policy == "oracle" and entry.get("planner_revision", 1) != protocol.planner_revision
 
 
 def reference_episode(env_id: str, policy: str, protocol_name: str, episode: int) -> dict[str, Any]:
@@ -73,13 +91,17 @@ def compute(protocol: Protocol, env_ids: list[str], n_episodes: int | None = Non
     may go on at the same time) once the episodes before it are, so a stopped run resumes there.
     """
     path = references_path(protocol.name)
-    if recompute:
-        def discard(references: dict[str, Any]) -> dict[str, Any]:
-            for env_id in env_ids:
-                for policy in policies:
-                    references.get(env_id, {}).pop(policy, None)
-            return references
-        update_json_atomically(path, discard, sort_keys=True)
+
+    def discard(references: dict[str, Any]) -> dict[str, Any]:
+        for env_id in env_ids:
+            for policy in policies:
+                entry = references.get(env_id, {}).get(policy)
+                if entry is not None and (recompute or is_stale(protocol, policy, entry)):
+                    del references[env_id][policy]
+        return references
+
+    # Returns of older planners can never be used again: they go even without --recompute.
+    update_json_atomically(path, discard, sort_keys=True)
     references = load_references(protocol.name)
     stored = {(e, p): len(references.get(e, {}).get(p, {}).get("returns", [])) for e in env_ids for p in policies}
     units = {(e, p, i): {"env_id": e, "policy": p, "protocol_name": protocol.name, "episode": i}
@@ -92,15 +114,19 @@ def compute(protocol: Protocol, env_ids: list[str], n_episodes: int | None = Non
         finished[env_id, policy, episode] = result
         while (env_id, policy, stored[env_id, policy]) in finished:
             done = finished.pop((env_id, policy, stored[env_id, policy]))
-            references = update_json_atomically(path, partial(_append, env_id, policy, stored[env_id, policy], done),
-                                                sort_keys=True)
+            references = update_json_atomically(
+                path, partial(_append, env_id, policy, stored[env_id, policy], done, protocol.planner_revision),
+                sort_keys=True)
             stored[env_id, policy] += 1
     progress.close()
     return references
 
 
-def _append(env_id: str, policy: str, episode: int, done: dict[str, Any], references: dict[str, Any]) -> dict[str, Any]:
+def _append(env_id: str, policy: str, episode: int, done: dict[str, Any], planner_revision: int,
+            references: dict[str, Any]) -> dict[str, Any]:
     entry = references.setdefault(env_id, {}).setdefault(policy, {"returns": [], "seeds": [], "seconds": []})
+    if policy == "oracle":
+        entry["planner_revision"] = planner_revision
     if len(entry["returns"]) == episode:  # else another run stored this episode already
         entry["returns"].append(done["return"])
         entry["seeds"].append(done["seed"])
@@ -126,7 +152,8 @@ def paper_comparison_table(paper_results: Path) -> str:
         paper = dict(zip(columns, values))
         cells = []
         for policy in POLICIES:
-            returns = ours.get(env_id, {}).get(policy, {}).get("returns", [])
+            stored = ours.get(env_id, {}).get(policy, {})
+            returns = [] if is_stale(get_protocol("paper-2024"), policy, stored) else stored.get("returns", [])
             if returns:
                 sem = np.std(returns, ddof=1) / np.sqrt(len(returns)) if len(returns) > 1 else float("nan")
                 cells.append(f"{np.mean(returns):.1f} ± {sem:.1f}" if len(returns) > 1 else f"{returns[0]:.1f} (1 ep.)")
@@ -147,38 +174,26 @@ def reference_result(protocol: Protocol, policy: str) -> dict[str, Any]:
 
     import cwmb
     from cwmb.dataset.load import dataset_revision
-    from cwmb.evaluate import aggregate_result, library_versions
+    from cwmb.evaluate import aggregate_result, library_versions, normalise_planning
     from cwmb.results import RESULT_SCHEMA_VERSION
 
     references = load_references(protocol.name)
     envs: dict[str, Any] = {}
     for env_id in ENV_IDS:
         entry = references.get(env_id, {})
-        returns = entry.get(policy, {}).get("returns", [])
+        stored = entry.get(policy, {})
+        returns = [] if is_stale(protocol, policy, stored) else stored.get("returns", [])
         accuracy = {protocol.scored_split: {"accuracy": None}}
         if len(returns) < protocol.episodes_for(env_id):
             failure = {"category": "incomplete_reference", "traceback": "",
                        "message": f"{len(returns)} of {protocol.episodes_for(env_id)} episodes computed"}
             envs[env_id] = {"status": "failed", "failure": failure, "accuracy": accuracy, "planning": None, "seconds": {}}
             continue
-        mean = float(np.mean(returns))
-        try:
-            r_random, r_oracle = reference_returns(protocol.name, env_id)
-            defined = r_oracle > r_random
-            reason = None if defined else f"oracle no better than random on {env_id}"
-        except MissingReference as error:  # the other policy is not computed for this env
-            r_random = r_oracle = None
-            defined, reason = False, str(error)
-        envs[env_id] = {
-            "status": "ok", "failure": None, "accuracy": accuracy, "seconds": {"planning": float(sum(entry[policy]["seconds"]))},
-            "planning": {
-                "episode_returns": returns, "episode_seeds": entry[policy]["seeds"], "mean_return": mean,
-                "failed_plans": 0, "random_return": r_random, "oracle_return": r_oracle,
-                "normalised_return": (mean - r_random) / (r_oracle - r_random) if defined else None,
-                "not_applicable": reason,
-                "normalised_ci95": None,
-            },
-        }
+        # Normalised by the same rule as every submission (N/A where the oracle is not measurably better).
+        planning = normalise_planning({"episode_returns": returns, "episode_seeds": entry[policy]["seeds"],
+                                       "mean_return": float(np.mean(returns)), "failed_plans": 0}, protocol.name, env_id)
+        envs[env_id] = {"status": "ok", "failure": None, "accuracy": accuracy, "planning": planning,
+                        "seconds": {"planning": float(sum(entry[policy]["seconds"]))}}
     name = "random policy" if policy == "random" else "oracle planner"
     return {
         "schema_version": RESULT_SCHEMA_VERSION, "kind": "evaluated", "harness_version": cwmb.__version__,

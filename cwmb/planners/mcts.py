@@ -3,7 +3,8 @@
 Kocsis & Szepesvári's UCT with random rollouts, as the paper (Dainese et al. 2024) plans on discrete
 envs: a new tree every real step; each simulation selects by UCB1 (unvisited actions valued
 `unvisited_q`), expands one action by stepping the model, estimates the leaf by a random rollout,
-and backs the discounted return up. The real action is drawn from a softmax over root visit counts.
+and backs the discounted return up. The real action is drawn from a softmax over the root's visit
+counts (cwmb-v1) or over its actions' values (the authors' code, `paper-2024`).
 The same code plans with the real simulator and with a code world model.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -33,7 +34,11 @@ class MCTSConfig:
     discount: float = 0.99
     """Discount of rewards inside the tree and rollouts."""
     temperature: float = 0.01
-    """Softmax temperature over root visit counts when choosing the real action."""
+    """Softmax temperature of the real decision (see `decide_by`)."""
+    decide_by: Literal["visit_counts", "values"] = "visit_counts"
+    """What the real action's softmax is taken over: the root's visit counts per action
+    ("visit_counts", cwmb-v1), or its Q values (mean backed-up return) per action, 0 for an action
+    never tried ("values", the authors' code)."""
     unvisited_q: float = 1.0
     """Value of an action never tried."""
     action_repeat: int = 1
@@ -78,12 +83,21 @@ def plan(
     root.state, root.terminal = state, False
     for _ in range(config.n_simulations):
         _simulate(model, root, n_actions, config, rng)
-    visits = np.array([root.action_visits.get(a, 0) for a in range(n_actions)], dtype=np.float64)
-    logits = (visits - visits.max()) / config.temperature
-    probabilities = np.exp(logits) / np.exp(logits).sum()
-    action = int(rng.choice(n_actions, p=probabilities))
+    action = int(rng.choice(n_actions, p=decision_probabilities(root, n_actions, config)))
     child = root.children.get(action)
     return Decision(action, child[1] if child and config.reuse_tree else None)
+
+
+def decision_probabilities(root: _Node, n_actions: int, config: MCTSConfig) -> np.ndarray:
+    """Probability of each real action after the search: softmax(score / temperature)."""
+    visits = np.array([root.action_visits.get(a, 0) for a in range(n_actions)], dtype=np.float64)
+    if config.decide_by == "visit_counts":
+        scores = visits
+    else:
+        sums = np.array([root.value_sum.get(a, 0.0) for a in range(n_actions)])
+        scores = np.divide(sums, visits, out=np.zeros(n_actions), where=visits > 0)
+    logits = (scores - scores.max()) / config.temperature
+    return np.exp(logits) / np.exp(logits).sum()
 
 
 def _simulate(model: PlanningModel, root: _Node, n_actions: int, config: MCTSConfig, rng: np.random.Generator) -> None:
