@@ -4,8 +4,11 @@ The rules are `cwmb.metrics.normalise.aggregate`'s (the same code the harness us
 per-env numbers of a result file over each group of environments (discrete, continuous, all 18):
 
 - a failed env counts 0 (both metrics, both protocols);
-- an env whose normalised return is N/A (`not_applicable`: the oracle no better than random) is left
-  out under `paper-2024` (the paper's discrete mean over 4 envs) and counts 0 under `cwmb-v1`;
+- an env whose normalised return is N/A (`not_applicable`: the oracle not measurably better than
+  random, `cwmb.metrics.reference_advantage`) is left out under `paper-2024` (the paper's discrete
+  mean over 4 envs) and counts 0 under `cwmb-v1`;
+- a reference row's env still being computed (failed with category `incomplete_reference`) is not
+  measured (`NotMeasured`): its group has no aggregate, rather than an oracle "0.33 of itself";
 - an ok env without a number counts 0; but a group where *no* env has a number (the paper's Table 12
   prints returns only, no accuracy) has no aggregate (None), rather than a misleading 0.
 
@@ -18,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from cwmb.metrics.normalise import NotApplicable
+from cwmb.metrics.normalise import NotApplicable, NotMeasured
+from cwmb.references import INCOMPLETE_REFERENCE
 from cwmb.metrics.normalise import aggregate as protocol_mean
 from cwmb.metrics.normalise import bootstrap_ci as _bootstrap_ci
 from cwmb.registry import CONTINUOUS_ENV_IDS, DISCRETE_ENV_IDS, ENV_IDS
@@ -36,10 +40,14 @@ def bootstrap_ci(values: list[float]) -> list[float] | None:
     return list(_bootstrap_ci(values, n_resamples=N_BOOTSTRAP, seed=BOOTSTRAP_SEED))
 
 
-def env_value(entry: dict[str, Any], metric: Metric, split: str) -> float | NotApplicable | None:
+def env_value(entry: dict[str, Any], metric: Metric, split: str) -> float | NotApplicable | NotMeasured | None:
     """One env's number for `metric` (accuracy on `split`) in `cwmb.metrics.normalise` terms:
-    a number, `NotApplicable(reason)`, or None (failed, or no number: counts 0)."""
+    a number, `NotApplicable(reason)`, `NotMeasured(reason)` (an incomplete reference), or None
+    (failed, or no number: counts 0)."""
     if entry["status"] == "failed":
+        failure = entry.get("failure") or {}
+        if failure.get("category") == INCOMPLETE_REFERENCE:
+            return NotMeasured(str(failure.get("message") or INCOMPLETE_REFERENCE))
         return None
     if metric == "accuracy":
         return ((entry.get("accuracy") or {}).get(split) or {}).get("accuracy")
@@ -51,9 +59,12 @@ def env_value(entry: dict[str, Any], metric: Metric, split: str) -> float | NotA
 
 
 def group_values(result: dict[str, Any], env_ids: tuple[str, ...], metric: Metric, split: str) -> list[float]:
-    """The per-env values entering a group's mean under the protocol's rules; [] when no env has a number."""
+    """The per-env values entering a group's mean under the protocol's rules; [] when no env has a number
+    or one is not measured."""
     per_env = {env_id: env_value(result["envs"][env_id], metric, split) for env_id in env_ids}
     if not any(isinstance(v, (int, float)) for v in per_env.values()):
+        return []
+    if any(isinstance(v, NotMeasured) for v in per_env.values()):
         return []
     protocol = result["protocol"]["name"]
     return [0.0 if v is None or isinstance(v, NotApplicable) else float(v) for v in per_env.values()

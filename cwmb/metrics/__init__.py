@@ -21,7 +21,16 @@ from cwmb.metrics.compare import (
 from cwmb.metrics.accuracy import SCORERS, AccuracyResult, Misprediction, score_paper_2024, score_v1
 
 # Returns and means over environments
-from cwmb.metrics.normalise import GroupMean, NotApplicable, aggregate, bootstrap_ci, normalised_return
+from cwmb.metrics.normalise import (
+    ADVANTAGE_MIN_STANDARD_ERRORS,
+    GroupMean,
+    NotApplicable,
+    NotMeasured,
+    aggregate,
+    bootstrap_ci,
+    normalised_return,
+    reference_advantage,
+)
 
 __all__ = [
     # comparison
@@ -39,9 +48,12 @@ __all__ = [
     "score_paper_2024",
     "score_v1",
     # returns and means
+    "ADVANTAGE_MIN_STANDARD_ERRORS",
     "GroupMean",
     "NotApplicable",
+    "NotMeasured",
     "aggregate",
     "bootstrap_ci",
     "normalised_return",
+    "reference_advantage",
 ]

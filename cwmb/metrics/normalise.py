@@ -2,7 +2,9 @@
 
 Written as Minari's `utils.get_normalized_score` (after D4RL): the formula in the docstring, an
 explicit error naming the environment when reference returns are missing, and an explicit
-`NotApplicable` (never a silent NaN) when the normalisation is undefined.
+`NotApplicable` (never a silent NaN) when the normalisation is undefined: when the oracle's
+advantage over random is within `ADVANTAGE_MIN_STANDARD_ERRORS` standard errors of zero
+(`reference_advantage`), a ratio with that denominator measures noise.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ class NotApplicable:
         return f"N/A ({self.reason})"
 
 
+@dataclass(frozen=True)
+class NotMeasured:
+    """A value that is not measured yet, and why: a reference row (random policy, oracle planner)
+    with fewer episodes than the protocol plays. Unlike a failure it is not a 0: a group holding one
+    has no mean (an oracle with 4 of 12 envs computed is not "0.33 of itself")."""
+
+    reason: str
+
+
 def _name(env_id: str | None) -> str:
     return repr(env_id) if env_id is not None else "this environment (pass env_id= to name it)"
 
@@ -38,44 +49,102 @@ def _is_number(value: Any) -> bool:
     return math.isfinite(value)
 
 
+#: k of the N/A rule: the normalised return is defined only where the oracle's mean return beats the
+#: random policy's by more than k standard errors of that difference. k = 2 (about a 2.3% chance of
+#: calling pure noise an advantage) keeps every cwmb-v1 env (the smallest margin is 3.3 SE, Blackjack)
+#: and marks paper-2024's MountainCar (0 SE), Acrobot (1.0) and Blackjack (1.0) N/A.
+ADVANTAGE_MIN_STANDARD_ERRORS = 2.0
+
+
+def _episode_returns(values: Any, what: str, env_id: str | None) -> np.ndarray:
+    """Per-episode reference returns as a float array; ValueError naming the env when missing."""
+    data = None
+    if values is not None and not isinstance(values, (str, bytes, dict)) and np.ndim(values) == 1:
+        data = np.asarray(values, dtype=float) if all(_is_number(v) for v in values) else None
+    if data is None or data.size == 0:
+        raise ValueError(
+            f"reference returns missing for {_name(env_id)}: {what}={values!r} (per-episode returns expected); "
+            "measure both under this protocol before normalising"
+        )
+    return data
+
+
+def advantage_standard_error(random_returns: Any, oracle_returns: Any) -> float:
+    """Standard error of mean(oracle) - mean(random), from the two references' episode returns.
+
+    Student's two-sample form: ``s_p * sqrt(1/n_random + 1/n_oracle)``, with ``s_p`` the pooled
+    standard deviation (ddof 1 in each sample). It equals Welch's form when both references have the
+    same number of episodes (every complete reference), and it stays defined when one reference has
+    a single episode (an oracle still being computed). NaN with fewer than 3 episodes in all.
+    """
+    r, o = np.asarray(random_returns, dtype=float), np.asarray(oracle_returns, dtype=float)
+    dof = r.size + o.size - 2
+    if dof < 1:
+        return math.nan
+    pooled_variance = (((r - r.mean()) ** 2).sum() + ((o - o.mean()) ** 2).sum()) / dof
+    return float(math.sqrt(pooled_variance * (1.0 / r.size + 1.0 / o.size)))
+
+
+def reference_advantage(random_returns: Any, oracle_returns: Any, *, env_id: str | None = None) -> float | NotApplicable:
+    """mean(oracle) - mean(random): the denominator of the normalised return, or `NotApplicable`.
+
+    N/A when the advantage is at most `ADVANTAGE_MIN_STANDARD_ERRORS` standard errors
+    (`advantage_standard_error`): the planner with a perfect model is not measurably better than
+    random, so a ratio by this difference would magnify noise (paper-2024's Acrobot: the oracle's
+    -496.8 against random's -500, 1.0 SE, gave an exact model a normalised return of 1.66). Two
+    references without spread (every episode alike) count as exact: N/A only when oracle <= random.
+
+    Raises:
+        ValueError: a reference is missing, empty, or holds a non-finite value.
+    """
+    r = _episode_returns(random_returns, "random", env_id)
+    o = _episode_returns(oracle_returns, "oracle", env_id)
+    advantage = float(o.mean() - r.mean())
+    standard_error = advantage_standard_error(r, o)
+    where = f" on {env_id}" if env_id is not None else ""
+    if math.isnan(standard_error):
+        return NotApplicable(f"too few reference episodes{where} to test the oracle's advantage "
+                             f"({r.size} random, {o.size} oracle; at least 3 in all)")
+    if advantage <= ADVANTAGE_MIN_STANDARD_ERRORS * standard_error:
+        return NotApplicable(
+            f"oracle not measurably better than random{where}: advantage {o.mean():g} - ({r.mean():g}) = "
+            f"{advantage:.3g} <= {ADVANTAGE_MIN_STANDARD_ERRORS:g} x standard error {standard_error:.3g}"
+        )
+    return advantage
+
+
 def normalised_return(
-    r_model: float, r_random: float | None, r_oracle: float | None, *, env_id: str | None = None
+    r_model: float, random_returns: Any, oracle_returns: Any, *, env_id: str | None = None
 ) -> float | NotApplicable:
     """Return of a world model's planner, normalised between a random policy and the oracle planner.
 
     ``normalised = (R_cwm - R_random) / (R_oracle - R_random)``
 
-    where R_cwm is the mean return of the planner using the code world model, R_random that of a
-    uniformly random policy and R_oracle that of the same planner using the real simulator as its
-    model (as in the paper, and like D4RL's and Minari's `get_normalized_score`). 0 is random, 1 is
-    the oracle; values outside [0, 1] are kept.
+    where R_cwm is the mean return of the planner using the code world model, R_random the mean
+    return of a uniformly random policy and R_oracle that of the same planner using the real
+    simulator as its model (as in the paper, and like D4RL's and Minari's `get_normalized_score`).
+    0 is random, 1 is the oracle; values outside [0, 1] are kept.
 
     Args:
         r_model: mean return with the code world model.
-        r_random: reference return of the random policy (stored with the dataset, per protocol).
-        r_oracle: reference return of the oracle planner.
+        random_returns: the random policy's per-episode reference returns (stored per protocol).
+        oracle_returns: the oracle planner's per-episode reference returns.
         env_id: named in error messages and N/A reasons.
 
     Returns:
-        The normalised return, or `NotApplicable` when ``R_oracle <= R_random``: the planner with a
-        perfect model is no better than random (the paper's MountainCar and Acrobot), so the ratio
-        measures nothing.
+        The normalised return, or `NotApplicable` when the oracle is not measurably better than
+        random (`reference_advantage`: the paper's MountainCar and Acrobot), so the ratio measures
+        nothing.
 
     Raises:
-        ValueError: a reference return is missing (None) or not finite, or `r_model` is not a
-            finite number.
+        ValueError: a reference is missing, empty or not finite, or `r_model` is not a finite number.
     """
-    if not (_is_number(r_random) and _is_number(r_oracle)):
-        raise ValueError(
-            f"reference returns missing for {_name(env_id)}: random={r_random!r}, oracle={r_oracle!r}; "
-            "measure both under this protocol before normalising"
-        )
+    advantage = reference_advantage(random_returns, oracle_returns, env_id=env_id)
     if not _is_number(r_model):
         raise ValueError(f"return of the world model on {_name(env_id)} must be a finite number, got {r_model!r}")
-    if r_oracle <= r_random:
-        where = f" on {env_id}" if env_id is not None else ""
-        return NotApplicable(f"oracle no better than random{where}: oracle {r_oracle:g} <= random {r_random:g}")
-    return float((r_model - r_random) / (r_oracle - r_random))
+    if isinstance(advantage, NotApplicable):
+        return advantage
+    return float((r_model - float(np.mean(random_returns))) / advantage)
 
 
 def bootstrap_ci(
@@ -127,10 +196,12 @@ class GroupMean:
     """Environments without a value (None: failed synthesis or evaluation), averaged as 0."""
     not_applicable: tuple[str, ...]
     """Environments whose value is `NotApplicable`: left out under paper-2024, averaged as 0 under cwmb-v1."""
+    not_measured: tuple[str, ...] = ()
+    """Environments whose value is `NotMeasured`: while there is one, the group has no mean."""
 
 
 def aggregate(
-    per_env: dict[str, float | NotApplicable | None],
+    per_env: dict[str, float | NotApplicable | NotMeasured | None],
     env_kinds: dict[str, str],
     protocol: str,
     *,
@@ -149,7 +220,9 @@ def aggregate(
     - under `cwmb-v1` every environment counts, so a `NotApplicable` value also counts as 0. The
       protocol's planners are sized so that the oracle beats random everywhere; should one not, the
       env is listed in `not_applicable` (a defect of the references to fix), but it never shrinks the
-      set of environments a mean is taken over.
+      set of environments a mean is taken over;
+    - a `NotMeasured` value (a reference row still being computed) leaves its group without a mean
+      (None, listed in `not_measured`) under both protocols: counting it 0 would invent a number.
 
     `paper-2024` reports "discrete" and "continuous" means, as the paper did. `cwmb-v1` adds "all"
     (every environment) and a bootstrap interval (`bootstrap_ci`, resampling environments) for each.
@@ -161,7 +234,7 @@ def aggregate(
 
     Raises:
         ValueError: unknown protocol or kind, an env missing from or unknown to `per_env`, or a
-            value that is not a finite number, None or `NotApplicable`.
+            value that is not a finite number, None, `NotApplicable` or `NotMeasured`.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; use one of {', '.join(PROTOCOLS)}")
@@ -175,8 +248,8 @@ def aggregate(
     if unknown:
         raise ValueError(f"unknown environments {', '.join(unknown)}; known: {', '.join(env_kinds)}")
     for env, value in per_env.items():
-        if not (value is None or isinstance(value, NotApplicable) or _is_number(value)):
-            raise ValueError(f"value for {env} must be a finite number, None or NotApplicable, got {value!r}")
+        if not (value is None or isinstance(value, (NotApplicable, NotMeasured)) or _is_number(value)):
+            raise ValueError(f"value for {env} must be a finite number, None, NotApplicable or NotMeasured, got {value!r}")
 
     members = {group: [env for env, kind in env_kinds.items() if kind == group] for group in GROUPS}
     if protocol == "cwmb-v1":
@@ -185,6 +258,10 @@ def aggregate(
     for group, envs in members.items():
         zero = tuple(env for env in envs if per_env[env] is None)
         not_applicable = tuple(env for env in envs if isinstance(per_env[env], NotApplicable))
+        not_measured = tuple(env for env in envs if isinstance(per_env[env], NotMeasured))
+        if not_measured:
+            result[group] = GroupMean(group, None, 0, None, zero, not_applicable, not_measured)
+            continue
         if protocol == "paper-2024":
             envs = [env for env in envs if env not in not_applicable]
         values = [float(per_env[env]) if _is_number(per_env[env]) else 0.0 for env in envs]

@@ -75,3 +75,17 @@ def test_the_paper_table_2_follows_from_table_11_under_paper_2024_rules(method):
             assert printed[group][metric]["origin"] == "printed"
             assert per_env[group][metric]["origin"] == "computed"
             assert round(per_env[group][metric]["mean"], 2) == printed[group][metric]["mean"]
+
+
+def test_an_oracle_row_with_incomplete_references_shows_no_group_mean():
+    """Continuous: 4 of 12 envs computed once gave the oracle row 0.33 (the 8 others counted 0)."""
+    result = evaluated(protocol="paper-2024", normalised=1.0, method="oracle")
+    incomplete = CONTINUOUS_ENV_IDS[4:]
+    for env_id in incomplete:
+        result["envs"][env_id] = {"status": "failed", "planning": None, "accuracy": {}, "seconds": {},
+                                  "failure": {"category": "incomplete_reference", "message": "1 of 10 episodes computed",
+                                              "traceback": ""}}
+    cells = aggregate(result, "train")
+    assert cells["continuous"]["normalised_return"]["mean"] is None
+    assert cells["all"]["normalised_return"]["mean"] is None
+    assert cells["discrete"]["normalised_return"]["mean"] == 1.0

@@ -8,10 +8,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cwmb.metrics.normalise import NotApplicable, aggregate, bootstrap_ci, normalised_return
+from cwmb.metrics.normalise import (
+    ADVANTAGE_MIN_STANDARD_ERRORS,
+    NotApplicable,
+    NotMeasured,
+    advantage_standard_error,
+    aggregate,
+    bootstrap_ci,
+    normalised_return,
+    reference_advantage,
+)
 from cwmb.registry import ENVIRONMENTS
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
 PAPER_RESULTS = SHARED / "paper_results.json"
 needs_paper = pytest.mark.skipif(not PAPER_RESULTS.is_file(), reason=f"{PAPER_RESULTS} not found")
 
@@ -22,30 +32,71 @@ needs_paper = pytest.mark.skipif(not PAPER_RESULTS.is_file(), reason=f"{PAPER_RE
      (-739.8, -1122.8, -373.6, 383.0 / 749.2)],  # the last: the paper's Pendulum, GPT-4 (0.51 in Table 11)
 )
 def test_normalised_return_formula(r_model, r_random, r_oracle, expected):
-    assert normalised_return(r_model, r_random, r_oracle) == pytest.approx(expected)
+    # References without spread: the advantage is exact, so only its sign decides.
+    assert normalised_return(r_model, [r_random] * 3, [r_oracle] * 3) == pytest.approx(expected)
+
+
+def test_normalised_return_divides_by_the_difference_of_the_reference_means():
+    assert normalised_return(3.0, [0.0, 2.0], [9.0, 11.0, 10.0]) == pytest.approx((3.0 - 1.0) / (10.0 - 1.0))
 
 
 def test_oracle_no_better_than_random_is_not_applicable():
-    result = normalised_return(-200.0, -200.0, -200.0, env_id="MountainCar-v0")  # the paper's MountainCar
-    assert result == NotApplicable("oracle no better than random on MountainCar-v0: oracle -200 <= random -200")
-    assert str(result).startswith("N/A (oracle no better than random")
-    assert isinstance(normalised_return(0.0, 10.0, 5.0), NotApplicable)  # oracle worse than random
+    result = normalised_return(-200.0, [-200.0] * 10, [-200.0] * 10, env_id="MountainCar-v0")  # the paper's MountainCar
+    assert isinstance(result, NotApplicable)
+    assert str(result).startswith("N/A (oracle not measurably better than random on MountainCar-v0")
+    assert isinstance(normalised_return(0.0, [10.0] * 3, [5.0] * 3), NotApplicable)  # oracle worse than random
 
 
-@pytest.mark.parametrize("r_random, r_oracle", [(None, -30.3), (-149.9, None), (float("nan"), -30.3)])
-def test_missing_references_raise_and_name_the_env(r_random, r_oracle):
-    message = (
-        f"reference returns missing for 'Pusher-v5': random={r_random!r}, oracle={r_oracle!r}; "
-        "measure both under this protocol before normalising"
-    )
-    with pytest.raises(ValueError, match=re.escape(message)):
+def test_paper_2024_acrobot_advantage_within_noise_is_not_applicable():
+    """The paper-2024 oracle beat random once in 10 Acrobot episodes (-468 vs -500): 3.2 +- 3.2 is no
+    denominator; the exact model's -495 would have shown a normalised return of 1.56."""
+    random, oracle = [-500.0] * 10, [-500.0] * 5 + [-468.0] + [-500.0] * 4
+    assert advantage_standard_error(random, oracle) == pytest.approx(3.2)
+    result = normalised_return(-495.0, random, oracle, env_id="Acrobot-v1")
+    assert result == NotApplicable("oracle not measurably better than random on Acrobot-v1: advantage -496.8 - (-500) = "
+                                   "3.2 <= 2 x standard error 3.2")
+
+
+@pytest.mark.parametrize("margin, defined", [(-1e-9, False), (1e-9, True)])
+def test_the_rule_is_k_standard_errors_of_the_difference(margin, defined):
+    random = [-1.0, 1.0]  # mean 0; the oracle has the same spread: pooled sd sqrt(2), standard error sqrt(2)
+    advantage = ADVANTAGE_MIN_STANDARD_ERRORS * math.sqrt(2.0) + margin
+    oracle = [advantage - 1.0, advantage + 1.0]
+    assert advantage_standard_error(random, oracle) == pytest.approx(math.sqrt(2.0))
+    assert isinstance(reference_advantage(random, oracle), float) is defined
+
+
+def test_standard_error_is_welchs_for_equal_counts_and_pooled_for_a_single_episode():
+    random, oracle = [1.0, 2.0, 3.0], [4.0, 6.0, 8.0]  # variances 1 and 4
+    assert advantage_standard_error(random, oracle) == pytest.approx(math.sqrt(1 / 3 + 4 / 3))
+    # One oracle episode has no spread of its own: the pooled sd is the random policy's (1 here).
+    assert advantage_standard_error(random, [10.0]) == pytest.approx(math.sqrt(1 / 3 + 1))
+    assert math.isnan(advantage_standard_error([0.0], [10.0]))
+    too_few = reference_advantage([0.0], [10.0], env_id="Ant-v5")
+    assert isinstance(too_few, NotApplicable) and "too few reference episodes on Ant-v5" in too_few.reason
+
+
+def test_every_cwmb_v1_env_has_a_measurable_oracle_advantage():
+    references = json.loads((ROOT / "cwmb" / "references" / "cwmb-v1.json").read_text())
+    for env_id in ENVIRONMENTS:
+        advantage = reference_advantage(references[env_id]["random"]["returns"], references[env_id]["oracle"]["returns"],
+                                        env_id=env_id)
+        assert not isinstance(advantage, NotApplicable), advantage
+
+
+@pytest.mark.parametrize("r_random, r_oracle, shown", [(None, [-30.3], "random=None"), ([-149.9], None, "oracle=None"),
+                                                       ([float("nan")], [-30.3], "random=[nan]"),
+                                                       ([], [-30.3], "random=[]"), (-149.9, [-30.3], "random=-149.9")])
+def test_missing_references_raise_and_name_the_env(r_random, r_oracle, shown):
+    message = f"reference returns missing for 'Pusher-v5': {shown} (per-episode returns expected); "
+    with pytest.raises(ValueError, match=re.escape(message + "measure both under this protocol before normalising")):
         normalised_return(-60.0, r_random, r_oracle, env_id="Pusher-v5")
 
 
 def test_model_return_must_be_a_number():
     message = "return of the world model on 'Ant-v5' must be a finite number, got None"
     with pytest.raises(ValueError, match=re.escape(message)):
-        normalised_return(None, 0.0, 1.0, env_id="Ant-v5")
+        normalised_return(None, [0.0, 0.0], [1.0, 1.0], env_id="Ant-v5")
 
 
 def test_bootstrap_is_deterministic_per_seed():
@@ -111,6 +162,15 @@ def test_aggregate_v1_counts_every_env_and_adds_intervals():
     assert aggregate(PER_ENV, KINDS, "cwmb-v1", n_resamples=1000) == result  # deterministic (seed 0)
 
 
+@pytest.mark.parametrize("protocol", ["cwmb-v1", "paper-2024"])
+def test_a_group_with_an_unmeasured_env_has_no_mean(protocol):
+    """An oracle row with 4 of 12 continuous envs computed is not 0.33 of itself."""
+    per_env = {"A": 1.0, "B": 1.0, "C": NotMeasured("3 of 10 episodes computed"), "D": 1.0, "E": None}
+    result = aggregate(per_env, KINDS, protocol, n_resamples=10)
+    assert (result["discrete"].mean, result["discrete"].ci, result["discrete"].not_measured) == (None, None, ("C",))
+    assert result["continuous"].mean == 0.5  # measured: D 1.0 and E failed (0)
+
+
 def test_aggregate_all_not_applicable():
     group = aggregate({"A": NA}, {"A": "discrete"}, "paper-2024")["discrete"]
     assert (group.mean, group.n_envs, group.ci) == (None, 0, None)
@@ -125,7 +185,7 @@ def test_aggregate_all_not_applicable():
      ({"A": 1.0, "Z": 1.0}, {"A": "discrete"}, "cwmb-v1", "unknown environments Z; known: A"),
      ({"A": 1.0}, {"A": "box"}, "cwmb-v1", "env kinds must be 'discrete' or 'continuous', got {'A': 'box'}"),
      ({"A": math.nan}, {"A": "discrete"}, "paper-2024",
-      "value for A must be a finite number, None or NotApplicable, got nan")],
+      "value for A must be a finite number, None, NotApplicable or NotMeasured, got nan")],
 )
 def test_aggregate_errors(per_env, kinds, protocol, message):
     with pytest.raises(ValueError, match=re.escape(message)):
