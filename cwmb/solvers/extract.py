@@ -15,6 +15,12 @@ Rules, in order:
 4. Without fences, the code starts at the first line that looks like Python (``import``,
    ``from``, ``class``, ``def``, a decorator, a comment or an assignment); trailing prose is cut when
    what follows the longest parseable prefix is unindented text rather than code.
+5. A usage example after the program is dropped: from the first top-level statement after
+   ``class Environment`` that creates an ``Environment()``, calls a function (``print(...)``) or
+   loops, the top-level code other than imports, functions and classes goes, with the comment lines
+   just above it (``# Example usage``). The harness imports the program, so such code would run at
+   load time, and its failure (small models' examples often raise) would fail a program whose class
+   is fine. ``if __name__ == "__main__":`` blocks stay: they never run on import.
 """
 
 from __future__ import annotations
@@ -70,8 +76,8 @@ def extract_code(text: str) -> str:
         with_class = [b for b in blocks if re.search(r"^\s*class\s+Environment\b", b.code, re.M)]
         block = with_class[-1] if with_class else max(blocks, key=lambda b: len(b.code))
         code = block.code if block.closed else _repair_truncated(block.code, text.endswith("\n"))
-        return _tidy(code)
-    return _tidy(_from_unfenced(text))
+        return _tidy(drop_usage_example(code))
+    return _tidy(drop_usage_example(_from_unfenced(text)))
 
 
 def parses(code: str) -> bool:
@@ -115,6 +121,50 @@ def _from_unfenced(text: str) -> str:
     if end and looks_like_prose:
         return "\n".join(lines[:end])
     return "\n".join(lines)  # a real syntax error: keep it for the fix action to see
+
+
+def _is_usage(statement: ast.stmt) -> bool:
+    """A top-level statement that runs the program rather than defining it (rule 5)."""
+    if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
+        return True
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, ast.Call)
+    if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
+        return any(
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Environment"
+            for node in ast.walk(statement.value)
+        )
+    return False
+
+
+def drop_usage_example(code: str) -> str:
+    """`code` without the usage example that follows its ``class Environment`` (rule 5)."""
+    try:
+        module = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return code  # nothing to cut safely: the fix action sees the error as it is
+    body = module.body
+    classes = [i for i, s in enumerate(body) if isinstance(s, ast.ClassDef) and s.name == "Environment"]
+    if not classes:
+        return code
+    start = next((i for i in range(classes[-1] + 1, len(body)) if _is_usage(body[i])), None)
+    if start is None:
+        return code
+    lines = code.splitlines()
+    definitions = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    kept_after = [
+        "\n".join(lines[_first_line(s) - 1 : s.end_lineno]) for s in body[start:] if isinstance(s, definitions)
+    ]
+    cut = _first_line(body[start]) - 1
+    while cut > 0 and (not lines[cut - 1].strip() or lines[cut - 1].lstrip().startswith("#")):
+        cut -= 1  # the "# Example usage" comment and blank lines above the example go with it
+    return "\n\n".join(["\n".join(lines[:cut]), *kept_after]) + "\n"
+
+
+def _first_line(statement: ast.stmt) -> int:
+    """First line of a statement, its decorators included."""
+    decorators = getattr(statement, "decorator_list", [])
+    return min([statement.lineno, *(d.lineno for d in decorators)])
 
 
 def _tidy(code: str) -> str:

@@ -1,5 +1,7 @@
 """Code extraction from LLM answers of every shape."""
 
+from pathlib import Path
+
 import pytest
 
 from cwmb.solvers.extract import code_blocks, extract_code, parses
@@ -69,3 +71,34 @@ def test_no_code(text):
 def test_code_blocks_reports_unclosed_block():
     blocks = code_blocks("a\n```python\nx = 1\n```\n```\ny = 2")
     assert [(b.language, b.code, b.closed) for b in blocks] == [("python", "x = 1", True), ("", "y = 2", False)]
+
+
+# -- rule 5: usage examples after the program ------------------------------------------------
+
+REAL_COMPLETIONS = Path(__file__).resolve().parent / "real_completions"
+
+
+def test_a_real_usage_example_after_the_class_is_dropped():
+    # Qwen2.5-Coder-0.5B-Instruct (Q4_K_M, llama.cpp server), zero-shot CartPole-v1, seed 0: the answer
+    # ends its program with "# Example usage" code whose last line reads an undefined `done`, so the
+    # harness's import of the program failed before any transition was scored.
+    text = (REAL_COMPLETIONS / "cartpole_usage_example_at_module_level.md").read_text(encoding="utf-8")
+    code = extract_code(text)
+    assert parses(code) and "class Environment:" in code and "return new_state, 1.0, done" in code
+    assert "Example usage" not in code and "env = Environment()" not in code and "print(" not in code
+    assert code.rstrip().endswith("return new_state, 1.0, done")
+
+
+def test_usage_example_rule_keeps_definitions_and_the_main_guard():
+    program = (
+        "import numpy as np\n\nGRAVITY = 9.8\n\nclass Environment:\n    def step(self, action):\n        return 0, 0.0, False\n"
+        "\nLIMIT = 2.4\n"
+    )
+    example = "\n# Try it\nenv = Environment()\nprint(env.step(0))\nfor _ in range(3):\n    env.step(1)\n"
+    helper = "\ndef helper(x):\n    return x\n"
+    guard = '\nif __name__ == "__main__":\n    Environment().step(0)\n'
+    assert extract_code(f"```python\n{program}{example}{helper}```") == program + helper
+    assert extract_code(f"```python\n{program}{guard}```") == program + guard  # never runs on import
+    assert extract_code(f"```python\n{program}```") == program  # constants after the class stay
+    before = "```python\nenv = Environment()\n\nclass Environment:\n    pass\n```"
+    assert extract_code(before) == "env = Environment()\n\nclass Environment:\n    pass\n"  # only after the class
