@@ -49,11 +49,12 @@ def build(store: Store, out: str | Path = LEADERBOARD_DIR) -> BuildSummary:
     try:
         (tmp / PLOTS).mkdir(parents=True)
         plots = render_plots(rows, tmp / PLOTS)
-        page = render_page(rows, [(f"plots/{name}", caption) for name, caption in plots])
-        markdown = render_markdown(rows, [(f"{PLOTS.as_posix()}/{name}", caption) for name, caption in plots])
+        page = render_page(rows, [(f"plots/{name}", caption, protocol) for name, caption, protocol in plots])
+        markdown = render_markdown(rows, [(f"{PLOTS.as_posix()}/{name}", caption, protocol)
+                                          for name, caption, protocol in plots])
         (tmp / "site" / "index.html").write_text(page, encoding="utf-8")
         (tmp / "README.md").write_text(markdown, encoding="utf-8")
-        produced = [PLOTS / name for name, _ in plots] + [Path("site") / "index.html", Path("README.md")]
+        produced = [PLOTS / name for name, _, _ in plots] + [Path("site") / "index.html", Path("README.md")]
         for relative in produced:
             _fsync(tmp / relative)
         for relative in produced:

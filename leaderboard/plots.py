@@ -1,17 +1,21 @@
 """PNG plots of the leaderboard (matplotlib, no display needed): per protocol,
 
 - `<protocol>-accuracy-vs-return.png`: one panel per environment, accuracy on the scored split against
-  the normalised return, one point per run (reported rows hollow);
-- `<protocol>-top-per-env.png`: the normalised return per environment of the top entries (ranked
-  reproduced runs first, then reported rows by their all-env mean; reported bars hatched; the random
-  and oracle references are the 0 and 1 lines, not bars).
+  the normalised return, one point per run with the run's stored 95% interval of its normalised return
+  as a vertical error bar (reported rows hollow; a failed env is an x at (0, 0); an env whose
+  normalised return is N/A a triangle on the panel's floor);
+- `<protocol>-top-per-env.png`: the normalised return per environment of the top entries
+  (`TOP_ENTRIES_RULE`), with the stored 95% intervals as error bars; a failed env is a red x on the
+  0 line, an N/A one a grey diamond, an exact 0 a black dash, so none of them reads as a missing bar.
 
-Figures are drawn with `matplotlib.figure.Figure` (no pyplot state) and saved without a timestamp,
-so the same rows give the same bytes.
+Legends name only what the figure holds (reported rows, failed and N/A markers appear in the key only
+where there are any). Figures are drawn with `matplotlib.figure.Figure` (no pyplot state) and saved
+without a timestamp, so the same rows give the same bytes.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -19,37 +23,50 @@ from cwmb.registry import ENV_IDS
 from leaderboard.table import REFERENCE_METHODS, score
 
 TOP_ENTRIES = 5
+_PAPER_ROWS_RULE = f", filled up to {TOP_ENTRIES} with the paper's reported rows by the same mean"
+TOP_ENTRIES_RULE = (f"the {TOP_ENTRIES} best ranked submissions in rank order (mean normalised return over all "
+                    f"environments){_PAPER_ROWS_RULE}, plus the reference submissions for comparison; the random "
+                    "policy and the oracle planner are the 0 and 1 lines")
 _SAVE = {"dpi": 100, "metadata": {"Software": None}}
+_FONT = {"title": 15, "panel": 12, "label": 12, "tick": 10, "legend": 11}
+_FAILED = {"marker": "x", "color": "#cf222e", "label": "failed (counts as 0)"}
+_NOT_APPLICABLE = {"marker": "D", "color": "0.45", "label": "N/A: oracle no better than random"}
+_ZERO = {"marker": "_", "color": "black", "label": "exactly 0"}
 
 
-def render_plots(rows: list[dict[str, Any]], folder: Path) -> list[tuple[str, str]]:
-    """Write the plots of every protocol that has rows into `folder`; returns (file name, caption) pairs."""
+def render_plots(rows: list[dict[str, Any]], folder: Path) -> list[tuple[str, str, str]]:
+    """Write the plots of every protocol that has rows into `folder`; returns (file name, caption, protocol)."""
     written = []
     for protocol in dict.fromkeys(r["protocol"] for r in rows):
         chosen = [r for r in rows if r["protocol"] == protocol]
-        scatter = [r for r in chosen if any(_accuracy(r, e) is not None and e["normalised_return"] is not None
-                                            for e in r["envs"])]
+        scatter = [r for r in chosen if any(_accuracy(r, e) is not None for e in r["envs"])]
         if scatter:
             name = f"{protocol}-accuracy-vs-return.png"
-            _accuracy_vs_return(scatter, folder / name, protocol)
-            written.append((name, f"{protocol}: accuracy ({scatter[0]['scored_split']} split) vs normalised "
-                                  "return, per environment"))
+            accuracy_vs_return_figure(scatter, protocol).savefig(folder / name, **_SAVE)
+            written.append((name, f"{protocol}: accuracy ({scatter[0]['scored_split']} split) vs normalised return, "
+                                  "per environment; error bars: the stored 95% interval of each run's normalised "
+                                  "return", protocol))
         top = top_entries(chosen)
         if top:
             name = f"{protocol}-top-per-env.png"
-            _top_per_env(top, folder / name, protocol)
-            written.append((name, f"{protocol}: normalised return per environment of the top entries"))
+            top_per_env_figure(top, protocol).savefig(folder / name, **_SAVE)
+            written.append((name, f"{protocol}: normalised return per environment of the top entries ({TOP_ENTRIES_RULE}); "
+                                  "error bars: stored 95% intervals", protocol))
     return written
 
 
 def top_entries(rows: list[dict[str, Any]], n: int = TOP_ENTRIES) -> list[dict[str, Any]]:
-    """Ranked reproduced runs first, then reported rows with per-env returns by their all-env mean."""
+    """`TOP_ENTRIES_RULE`: ranked runs, then reported rows with per-env returns, then the reference submissions."""
     ranked = sorted((r for r in rows if r["rank"] is not None), key=lambda r: r["rank"])
-    reported = [r for r in rows if r["kind"] == "reported" and score(r) is not None
-                and str(r["method"]).lower() not in REFERENCE_METHODS
+    reported = [r for r in rows if r["kind"] == "reported" and score(r) is not None and not _is_policy(r)
                 and any(e["normalised_return"] is not None for e in r["envs"])]
     reported.sort(key=score, reverse=True)
-    return (ranked + reported)[:n]
+    references = [r for r in rows if r["reference"] and r["kind"] == "reproduced" and not _is_policy(r)]
+    return (ranked + reported)[:n] + references
+
+
+def _is_policy(row: dict[str, Any]) -> bool:
+    return str(row["method"]).lower() in REFERENCE_METHODS
 
 
 def _accuracy(row: dict[str, Any], env: dict[str, Any]) -> float | None:
@@ -57,68 +74,129 @@ def _accuracy(row: dict[str, Any], env: dict[str, Any]) -> float | None:
 
 
 def _label(row: dict[str, Any]) -> str:
-    return f"{row['name']} [{row['label']}]"
+    if row["rank"] is not None:
+        return f"#{row['rank']} {row['name']}"
+    return f"{row['name']} ({'reference' if row['reference'] else row['label']})"
 
 
-def _accuracy_vs_return(rows: list[dict[str, Any]], path: Path, protocol: str) -> None:
+def _interval(env: dict[str, Any]) -> tuple[float, float] | None:
+    """The stored 95% interval of the env's normalised return as (below, above) distances, or None."""
+    ci, value = env.get("normalised_ci95"), env["normalised_return"]
+    if not ci or value is None:
+        return None
+    return max(value - ci[0], 0.0), max(ci[1] - value, 0.0)
+
+
+def accuracy_vs_return_figure(rows: list[dict[str, Any]], protocol: str):
+    """The accuracy-vs-return panels of `rows` (one protocol), as a `matplotlib.figure.Figure`."""
     from matplotlib.figure import Figure
 
-    n_legend_rows = (len(rows) + 1) // 2
-    height = 8.0 + 0.22 * n_legend_rows
-    fig = Figure(figsize=(15, height))
-    fig.subplots_adjust(left=0.05, right=0.99, top=1 - 0.6 / height, bottom=(0.7 + 0.22 * n_legend_rows) / height,
-                        hspace=0.35, wspace=0.3)
+    n_legend_rows = (len(rows) + 4) // 3
+    height = 11.0 + 0.3 * n_legend_rows
+    fig = Figure(figsize=(16, height))
+    fig.subplots_adjust(left=0.05, right=0.99, top=1 - 0.75 / height, bottom=(0.9 + 0.3 * n_legend_rows) / height,
+                        hspace=0.4, wspace=0.3)
     axes = fig.subplots(3, 6, sharex=True).ravel()
     colours = _colours(len(rows))
+    seen = {"failed": False, "na": False}
     for ax, env_id in zip(axes, ENV_IDS, strict=True):
-        ax.set_title(env_id, fontsize=9)
+        ax.set_title(env_id, fontsize=_FONT["panel"])
         ax.axhline(0, color="0.8", linewidth=0.8)
         ax.axhline(1, color="0.8", linewidth=0.8, linestyle="--")
         ax.set_xlim(-0.05, 1.05)
-        ax.tick_params(labelsize=7)
-        for hollow in (False, True):
-            points = [(_accuracy(row, env), env["normalised_return"], colour)
-                      for row, colour in zip(rows, colours, strict=True) if (row["kind"] == "reported") == hollow
-                      for env in row["envs"] if env["env_id"] == env_id and env["status"] == "ok"
-                      and _accuracy(row, env) is not None and env["normalised_return"] is not None]
-            if points:
-                x, y, c = zip(*points, strict=True)
-                ax.scatter(x, y, s=28, marker="o" if hollow else "s", facecolors="none" if hollow else list(c),
-                           edgecolors=list(c), linewidths=1.2)
+        ax.tick_params(labelsize=_FONT["tick"])
+        floor = ax.get_xaxis_transform()  # x in data, y in axes fraction: N/A points sit on the panel's floor
+        panel_has_na = False
+        for row, colour in zip(rows, colours, strict=True):
+            env = next(e for e in row["envs"] if e["env_id"] == env_id)
+            hollow = row["kind"] == "reported"
+            style = {"s": 40, "edgecolors": [colour], "linewidths": 1.3, "zorder": 3,
+                     "facecolors": "none" if hollow else [colour]}
+            if env["status"] == "failed":
+                ax.scatter([0], [0], marker="x", s=50, color=[colour], linewidths=1.8, zorder=3)
+                seen["failed"] = True
+                continue
+            accuracy, value = _accuracy(row, env), env["normalised_return"]
+            if accuracy is None:
+                continue
+            if value is None and env["not_applicable"]:
+                ax.scatter([accuracy], [0.03], transform=floor, marker="v", **dict(style, facecolors="none"))
+                if not panel_has_na:  # say it in the panel too: the floor is not a value
+                    ax.text(0.02, 0.08, "\u25bd N/A", transform=ax.transAxes, fontsize=_FONT["tick"], color="0.3")
+                panel_has_na = seen["na"] = True
+            elif value is not None:
+                interval = _interval(env)
+                if interval:
+                    ax.errorbar([accuracy], [value], yerr=[[interval[0]], [interval[1]]], fmt="none",
+                                ecolor=colour, elinewidth=1, capsize=2, alpha=0.7, zorder=2)
+                ax.scatter([accuracy], [value], marker="o" if hollow else "s", **style)
     for ax in axes[12:]:
-        ax.set_xlabel("accuracy", fontsize=8)
+        ax.set_xlabel("accuracy", fontsize=_FONT["label"])
     for ax in axes[::6]:
-        ax.set_ylabel("normalised return", fontsize=8)
+        ax.set_ylabel("normalised return", fontsize=_FONT["label"])
     handles = [_handle(row, colour) for row, colour in zip(rows, colours, strict=True)]
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False)
-    fig.suptitle(f"{protocol}: accuracy vs normalised return (hollow: reported by the paper)", fontsize=11)
-    fig.savefig(path, **_SAVE)
+    handles += _status_handles(failed=seen["failed"], not_applicable=False, zero=False)
+    if seen["na"]:
+        handles.append(_marker_handle("v", "0.3", "normalised return N/A (oracle no better than random)", hollow=True))
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=_FONT["legend"], frameon=False)
+    reported = any(r["kind"] == "reported" for r in rows)
+    fig.suptitle(f"{protocol}: accuracy vs normalised return per environment"
+                 + (" (hollow circles: reported by the paper)" if reported else ""), fontsize=_FONT["title"])
+    return fig
 
 
-def _top_per_env(rows: list[dict[str, Any]], path: Path, protocol: str) -> None:
+def top_per_env_figure(rows: list[dict[str, Any]], protocol: str):
+    """The per-environment bars of the top entries `rows` (one protocol), as a `matplotlib.figure.Figure`."""
     import numpy as np
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(15, 5.5))
-    fig.subplots_adjust(left=0.05, right=0.99, top=0.92, bottom=0.25)
+    fig = Figure(figsize=(16, 7.5))
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.36)
     ax = fig.subplots()
     colours = _colours(len(rows))
-    width = 0.8 / len(rows)
+    width = 0.84 / len(rows)
     x = np.arange(len(ENV_IDS))
+    seen = {"failed": False, "na": False, "zero": False}
     for i, (row, colour) in enumerate(zip(rows, colours, strict=True)):
-        envs = {e["env_id"]: e for e in row["envs"]}
-        values = [0.0 if envs[e]["status"] == "failed" else envs[e]["normalised_return"] for e in ENV_IDS]
-        heights = [np.nan if v is None else v for v in values]
+        envs = [next(e for e in row["envs"] if e["env_id"] == env_id) for env_id in ENV_IDS]
+        centres = x - 0.42 + width * (i + 0.5)
+        values = [None if e["status"] == "failed" else e["normalised_return"] for e in envs]
         reported = row["kind"] == "reported"
-        ax.bar(x - 0.4 + width * (i + 0.5), heights, width, color=colour, label=_label(row),
-               hatch="//" if reported else None, edgecolor="0.3" if reported else "white", linewidth=0.5)
+        ax.bar(centres, [np.nan if v is None else v for v in values], width, color=colour, label=_label(row),
+               hatch="//" if reported else None, edgecolor="0.3" if reported else "white", linewidth=0.5,
+               alpha=0.55 if row["reference"] else 1.0)
+        for centre, env, value in zip(centres, envs, values, strict=True):
+            interval = _interval(env) if value is not None else None
+            if interval:
+                ax.errorbar([centre], [value], yerr=[[interval[0]], [interval[1]]], fmt="none", ecolor="0.2",
+                            elinewidth=0.9, capsize=1.5)
+            marker = (_FAILED if env["status"] == "failed" else _NOT_APPLICABLE if value is None and env["not_applicable"]
+                      else _ZERO if value == 0 else None)
+            if marker:
+                ax.plot([centre], [0], linestyle="none", marker=marker["marker"], color=marker["color"],
+                        markersize=7 if marker is not _ZERO else 9, markeredgewidth=1.8, zorder=3)
+                seen["failed" if marker is _FAILED else "na" if marker is _NOT_APPLICABLE else "zero"] = True
     ax.axhline(0, color="0.3", linewidth=0.8)
     ax.axhline(1, color="0.5", linewidth=0.8, linestyle="--")
-    ax.set_xticks(x, ENV_IDS, rotation=40, ha="right", fontsize=8)
-    ax.set_ylabel("normalised return (failed = 0; N/A = no bar)")
-    ax.set_title(f"{protocol}: top entries per environment (hatched: reported by the paper)", fontsize=11)
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
-    fig.savefig(path, **_SAVE)
+    ax.set_xticks(x, ENV_IDS, rotation=40, ha="right", fontsize=_FONT["tick"] + 1)
+    ax.tick_params(axis="y", labelsize=_FONT["tick"])
+    ax.set_ylabel("normalised return\n(0 = random, 1 = oracle)", fontsize=_FONT["label"])
+    reported = any(r["kind"] == "reported" for r in rows)
+    ax.set_title(f"{protocol}: normalised return per environment, top entries"
+                 + (" (hatched: reported by the paper)" if reported else ""), fontsize=_FONT["title"])
+    handles, _ = ax.get_legend_handles_labels()
+    handles += _status_handles(failed=seen["failed"], not_applicable=seen["na"], zero=seen["zero"])
+    # The key speaks of paper rows only where the figure has some.
+    rule = TOP_ENTRIES_RULE if reported else TOP_ENTRIES_RULE.replace(_PAPER_ROWS_RULE, "")
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=_FONT["legend"], frameon=False,
+               title=textwrap.fill(f"Top entries: {rule}.", 150), title_fontsize=_FONT["legend"])
+    return fig
+
+
+def _status_handles(*, failed: bool, not_applicable: bool, zero: bool) -> list[Any]:
+    """Legend keys of the status markers that the figure actually draws."""
+    chosen = [m for m, present in ((_FAILED, failed), (_NOT_APPLICABLE, not_applicable), (_ZERO, zero)) if present]
+    return [_marker_handle(m["marker"], m["color"], m["label"]) for m in chosen]
 
 
 def _colours(n: int) -> list[Any]:
@@ -128,9 +206,13 @@ def _colours(n: int) -> list[Any]:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def _handle(row: dict[str, Any], colour: Any):
+def _marker_handle(marker: str, colour: Any, label: str, *, hollow: bool = False):
     from matplotlib.lines import Line2D
 
+    return Line2D([], [], linestyle="none", marker=marker, markersize=8, markeredgewidth=1.6,
+                  markerfacecolor="none" if hollow else colour, markeredgecolor=colour, label=label)
+
+
+def _handle(row: dict[str, Any], colour: Any):
     hollow = row["kind"] == "reported"
-    return Line2D([], [], linestyle="none", marker="o" if hollow else "s", markersize=6,
-                  markerfacecolor="none" if hollow else colour, markeredgecolor=colour, label=_label(row))
+    return _marker_handle("o" if hollow else "s", colour, _label(row), hollow=hollow)

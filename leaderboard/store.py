@@ -12,6 +12,9 @@ A file enters the store only through `add`, which checks, on top of `cwmb.result
   split and a planning result over the protocol's number of episodes (no `--split`,
   `--skip-planning` or `--episodes` shortcuts on the leaderboard);
 - the numbers the leaderboard reads have the right types (accuracies in [0, 1]);
+- the world models of an evaluated run ran at least at the leaderboard's minimum sandbox isolation
+  (`result["isolation"]["level"]`, `MINIMUM_ISOLATION`); a result that records no level is refused.
+  Exempt: reported rows and the random-policy / oracle-planner references, which run no submitted code;
 - no run with the same identity (`run_key`) is already stored.
 
 A rejection raises `Rejected` with a one-line reason and leaves the store untouched. A stored file
@@ -38,6 +41,17 @@ from cwmb.results import InvalidResult, validate_result
 #: The committed store and the rendered leaderboard live beside this module.
 LEADERBOARD_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = LEADERBOARD_DIR / "results"
+
+
+#: Sandbox isolation levels a result can record (`result["isolation"]["level"]`, written by `cwmb-eval`),
+#: weakest first: "rlimits" (resource limits and a separate process only), "bubblewrap" (also separate
+#: namespaces, read-only file system, no network; `cwmb.sandbox`).
+ISOLATION_LEVELS = ("rlimits", "bubblewrap")
+#: The leaderboard's minimum: untrusted code that ran with less isolation cannot vouch for its numbers.
+MINIMUM_ISOLATION = "bubblewrap"
+
+#: `submission.method` of the random-policy and oracle-planner references: no submitted code, never ranked.
+REFERENCE_METHODS = frozenset({"random", "oracle"})
 
 
 class Rejected(CWMBError):
@@ -142,6 +156,36 @@ def check_result(result: dict[str, Any], where: str, *, dataset_revision: str,
     if result["kind"] == "evaluated":
         _check_complete(result["envs"], PROTOCOLS[name], where)
         _check_references(result["envs"], name, where)
+        if not is_reference_policy(result):
+            _check_isolation(result, where)
+
+
+def is_reference_policy(result: dict[str, Any]) -> bool:
+    """The random-policy or oracle-planner reference row (`cwmb.references`): computed from the real
+    simulator, with no submitted code (no program hash)."""
+    submission = result["submission"]
+    return str(submission.get("method") or "").lower() in REFERENCE_METHODS and submission.get("sha256") is None
+
+
+def isolation_level(result: dict[str, Any]) -> str | None:
+    """The sandbox isolation level the run recorded, or None (not recorded: results before it was)."""
+    isolation = result.get("isolation")
+    level = isolation.get("level") if isinstance(isolation, dict) else None
+    return level if isinstance(level, str) else None
+
+
+def _check_isolation(result: dict[str, Any], where: str) -> None:
+    level = isolation_level(result)
+    fix = "re-run cwmb-eval where bubblewrap is installed (`apt-get install bubblewrap`)"
+    if level is None:
+        raise Rejected(f"{where}: records no sandbox isolation level (isolation.level); the leaderboard needs "
+                       f"{MINIMUM_ISOLATION!r} or stronger: {fix}")
+    if level not in ISOLATION_LEVELS:
+        raise Rejected(f"{where}: unknown sandbox isolation level {level!r}; known levels, weakest first: "
+                       f"{', '.join(ISOLATION_LEVELS)}")
+    if ISOLATION_LEVELS.index(level) < ISOLATION_LEVELS.index(MINIMUM_ISOLATION):
+        raise Rejected(f"{where}: world models ran with sandbox isolation {level!r}, below the leaderboard's minimum "
+                       f"{MINIMUM_ISOLATION!r}; {fix}")
 
 
 def _check_references(envs: dict[str, Any], protocol: str, where: str) -> None:

@@ -2,28 +2,34 @@
 and the plots.
 
 A row carries its label (reported from a paper table, or reproduced by `cwmb-eval`), per-split
-aggregates (`leaderboard.aggregate`), per-env numbers and provenance. Ranks compare **reproduced**
-submissions of the same protocol only, by the mean normalised return over all envs (ties: accuracy
-on the protocol's scored split). Unranked: reported rows (the paper's numbers on the paper's data)
-and the random-policy and oracle-planner references (`submission.method` "random" or "oracle",
-normalised return 0 and 1 by definition), which are shown for comparison.
+aggregates (`leaderboard.aggregate`), per-env numbers and provenance. Ranks compare **reproduced
+submissions** of the same protocol only, by the mean normalised return over all envs (ties: accuracy
+on the protocol's scored split). Unranked, shown for comparison:
+
+- the references: the random-policy and oracle-planner rows (`submission.method` "random" or
+  "oracle", normalised return 0 and 1 by definition) and the project's hand-written reference
+  submissions `submissions/exact/` and `submissions/baseline-static/` (`REFERENCE_SUBMISSIONS`), which
+  bound the scores rather than compete;
+- reported rows (the paper's numbers on the paper's data).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from cwmb.protocols import PROTOCOLS
 from cwmb.registry import ENV_IDS, get_env
 from leaderboard.aggregate import aggregate
-from leaderboard.store import StoredResult
+from leaderboard.store import LEADERBOARD_DIR, REFERENCE_METHODS, StoredResult, is_reference_policy, isolation_level
 
 SPLITS = ("train", "test")
-
-
-#: `submission.method` of the random-policy and oracle-planner references: shown, never ranked.
-REFERENCE_METHODS = frozenset({"random", "oracle"})
+#: The project's own hand-written submissions (`submissions/<name>/`): an upper and a lower bound, never ranked.
+REFERENCE_SUBMISSIONS = frozenset({"exact", "baseline-static"})
+#: Submission folders, linked from the rows whose folder is committed (the page lives in `leaderboard/site/`).
+SUBMISSIONS_DIR = LEADERBOARD_DIR.parent / "submissions"
+_FOLDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def build_rows(stored: list[StoredResult]) -> list[dict[str, Any]]:
@@ -50,9 +56,11 @@ def _row(item: StoredResult) -> dict[str, Any]:
     splits = [s for s in SPLITS if any(s in (e.get("accuracy") or {}) for e in result["envs"].values())]
     splits = splits or [protocol.scored_split]
     kind = "reported" if result["kind"] == "reported" else "reproduced"
-    reference = str(submission.get("method") or "").lower() in REFERENCE_METHODS
+    policy = str(submission.get("method") or "").lower() in REFERENCE_METHODS
+    reference = policy or (kind == "reproduced" and submission["name"] in REFERENCE_SUBMISSIONS)
     label = f"reported ({source['table']})" if source else "reproduced (reference)" if reference else "reproduced"
     dataset = result.get("dataset") or {}
+    folder = _submission_folder(submission["name"]) if kind == "reproduced" else None
     return {
         "id": item.run_id,
         "file": f"results/{item.path.name}",
@@ -66,6 +74,8 @@ def _row(item: StoredResult) -> dict[str, Any]:
         "label": label,
         "reference": reference,
         "source": source,
+        "description": submission.get("description") or _committed_description(folder),
+        "submission_folder": folder,
         "protocol": protocol.name,
         "scored_split": protocol.scored_split,
         "splits": splits,
@@ -80,8 +90,36 @@ def _row(item: StoredResult) -> dict[str, Any]:
             "paper_data": dataset.get("paper_data"),
             "libraries": result.get("libraries"),
             "submission_sha256": submission.get("sha256"),
+            "isolation": _isolation(result),
         },
     }
+
+
+def _isolation(result: dict[str, Any]) -> str | None:
+    """The sandbox isolation level the run's world models ran at; "none needed" where no submitted code ran
+    (random/oracle references), None for reported rows (the paper's own runs)."""
+    if result["kind"] == "reported":
+        return None
+    return "none needed" if is_reference_policy(result) else isolation_level(result)
+
+
+def _submission_folder(name: str) -> str | None:
+    """`submissions/<name>/` (relative to the repository root) when that folder is committed, else None."""
+    if not _FOLDER_NAME.fullmatch(name) or not (SUBMISSIONS_DIR / name / "submission.json").is_file():
+        return None
+    return f"submissions/{name}/"
+
+
+def _committed_description(folder: str | None) -> str | None:
+    """The `description` of a committed `submission.json` (results written before it was recorded)."""
+    if folder is None:
+        return None
+    try:
+        description = json.loads((SUBMISSIONS_DIR.parent / folder / "submission.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    text = description.get("description") if isinstance(description, dict) else None
+    return text if isinstance(text, str) and text.strip() else None
 
 
 def _env(env_id: str, entry: dict[str, Any]) -> dict[str, Any]:

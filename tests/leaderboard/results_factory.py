@@ -25,11 +25,14 @@ REPORTED = ["paper-2024__reported-table-2__gif-mcts-gpt-4-turbo-10-calls.json",
 
 
 def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = REVISION, seed: int | None = 0,
-              method: str = "hand-written",
+              method: str = "hand-written", isolation: str | None = "bubblewrap", description: str | None = None,
               accuracy: float | dict[str, float] = 0.5, normalised: float | dict[str, float | None] = 0.5,
               failed: tuple[str, ...] = (), not_applicable: tuple[str, ...] = (),
               splits: tuple[str, ...] = ("train", "test")) -> dict[str, Any]:
-    """An evaluated result with every env: `accuracy`/`normalised` per env (a number for all, or a dict)."""
+    """An evaluated result with every env: `accuracy`/`normalised` per env (a number for all, or a dict).
+
+    `isolation`: the sandbox level recorded in `result["isolation"]` (None: no such field, as in results
+    written before it was recorded)."""
     envs = {}
     for env_id in ENV_IDS:
         n_episodes = PROTOCOLS[protocol].episodes_for(env_id)
@@ -60,7 +63,7 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
                          "normalised_ci95": None if norm is None else [norm - 0.1, norm + 0.1]},
             "seconds": {"accuracy": 0.1, "planning": 1.0},
         }
-    return {
+    result = {
         "schema_version": 1,
         "kind": "evaluated",
         "harness_version": "0.1.0",
@@ -78,6 +81,11 @@ def evaluated(name: str = "tiny", *, protocol: str = "cwmb-v1", revision: str = 
                                      "normalised_return": {"mean": None, "ci95": None}}},
         "source": None,
     }
+    if description is not None:
+        result["submission"]["description"] = description
+    if isolation is not None:
+        result["isolation"] = {"level": isolation}
+    return result
 
 
 def write(result: dict[str, Any], path: Path) -> Path:
@@ -105,16 +113,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def populate(folder: Path, revision: str = REVISION) -> Store:
-    """A store of 8 runs: 3 committed reported rows; evaluated "alpha" (both protocols), "beta" (one failed
-    env), a hostile name, and an oracle reference."""
+    """A store of 9 runs: 3 committed reported rows; under cwmb-v1 evaluated "alpha" (with a description),
+    "beta" (one failed env), a hostile name, the "exact" reference submission and an oracle reference;
+    "alpha" under paper-2024 (two envs N/A)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in REPORTED:
         shutil.copy(RESULTS_DIR / name, folder / name)
     store = Store(folder, dataset_revision=revision)
-    store.add_result(evaluated("alpha", normalised=0.9, accuracy=0.8, revision=revision))
+    store.add_result(evaluated("alpha", normalised=0.9, accuracy=0.8, revision=revision,
+                               description="GIF-MCTS with a small model, 10 calls per environment."))
     store.add_result(evaluated("beta", normalised=0.3, accuracy=0.95, failed=("Ant-v5",), revision=revision))
     store.add_result(evaluated("alpha", protocol="paper-2024", normalised=0.7, revision=revision,
                                not_applicable=("MountainCar-v0", "Acrobot-v1")))
     store.add_result(evaluated("a|b <script>alert(1)</script>", normalised=0.1, revision=revision))
     store.add_result(evaluated("oracle", method="oracle", normalised=1.0, accuracy=1.0, revision=revision))
+    store.add_result(evaluated("exact", normalised={e: 1.0 for e in ENV_IDS[:6]} | {e: 0.0 for e in ENV_IDS[6:]},
+                               accuracy=1.0, failed=ENV_IDS[7:], revision=revision))
     return store

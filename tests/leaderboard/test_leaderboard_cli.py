@@ -68,6 +68,23 @@ def test_refusals_print_one_line_and_change_nothing(tmp_path, data, capsys, case
     assert snapshot(results) == before
 
 
+def test_runs_without_the_minimum_isolation_are_refused_by_add_and_check(tmp_path, data, capsys):
+    results = tmp_path / "results"
+    revision = dataset_revision(data)
+    weak = write(evaluated("weak", revision=revision, isolation="rlimits"), tmp_path / "weak.json")
+    code, out, err = run(capsys, "add", str(weak), "--results", str(results), "--data", str(data))
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith("rejected: weak.json: world models ran with sandbox isolation 'rlimits', below the "
+                          "leaderboard's minimum 'bubblewrap'")
+    assert not results.exists() or list(results.iterdir()) == []
+    # a result from before isolation was recorded, committed by hand, fails the store's check
+    results.mkdir()
+    write(evaluated("old", revision=revision, isolation=None), results / "cwmb-v1__old__seed-0.json")
+    code, out, err = run(capsys, "check", "--results", str(results), "--data", str(data))
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith("rejected: cwmb-v1__old__seed-0.json: records no sandbox isolation level")
+
+
 def test_a_missing_file_is_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "add", str(tmp_path / "nope.json"), "--results", str(tmp_path / "r"))
     assert code == 1 and err.startswith("rejected: cannot read") and err.count("\n") == 1

@@ -51,7 +51,26 @@ def _rename_env(result):
     result["envs"]["Taxi-v3"] = result["envs"].pop("Taxi-v4")
 
 
+def _drop_isolation(result):
+    del result["isolation"]
+
+
+def _claims_to_be_the_oracle(result):
+    """A submission (it has a program hash) calling itself "oracle" is not exempt from the sandbox check."""
+    _drop_isolation(result)
+    result["submission"]["method"] = "oracle"
+
+
 REFUSED = {
+    "isolation not recorded": (_drop_isolation, "records no sandbox isolation level (isolation.level); the leaderboard "
+                               "needs 'bubblewrap' or stronger: re-run cwmb-eval where bubblewrap is installed"),
+    "isolation not an object": (_set("isolation", "bubblewrap"), "records no sandbox isolation level"),
+    "rlimits only": (_set("isolation", {"level": "rlimits", "namespaces": False}),
+                     "world models ran with sandbox isolation 'rlimits', below the leaderboard's minimum 'bubblewrap'; "
+                     "re-run cwmb-eval where bubblewrap is installed (`apt-get install bubblewrap`)"),
+    "unknown isolation": (_set("isolation", {"level": "chroot"}),
+                          "unknown sandbox isolation level 'chroot'; known levels, weakest first: rlimits, bubblewrap"),
+    "oracle method with submitted code": (_claims_to_be_the_oracle, "records no sandbox isolation level"),
     "schema version": (_set("schema_version", 2), "schema_version 2; this harness reads 1"),
     "unknown protocol": (_set("protocol.name", "cwmb-v9"),
                          "unknown protocol 'cwmb-v9'; the leaderboard accepts cwmb-v1, paper-2024"),
@@ -194,3 +213,17 @@ def test_the_default_store_checks_per_environment_revisions(tmp_path):
     store = Store(tmp_path)
     store.dataset_revision  # computing the whole-data revision first must not switch the per-env check off
     assert store._env_revision_check is not None
+
+
+def test_rows_that_ran_no_submitted_code_need_no_isolation_level(store, tmp_path):
+    """The random and oracle references play the real simulator (no program hash); reported rows are the
+    paper's numbers. Neither ran a submission in our sandbox."""
+    for method in ("random", "oracle"):
+        reference = evaluated(f"{method} policy", method=method, isolation=None)
+        reference["submission"]["sha256"] = None
+        assert store.add(write(reference, tmp_path / f"{method}.json")).exists()
+    reported = modified(evaluated("paper row", protocol="paper-2024", isolation=None), _set("kind", "reported"))
+    reported["source"] = {"paper": "Dainese et al. 2024", "table": "Table 11"}
+    assert store.add(write(reported, tmp_path / "reported.json")).exists()
+    assert len(store.load()) == 3
+
