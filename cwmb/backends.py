@@ -16,6 +16,7 @@ whose nodes must have the same version of `cwmb` installed.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
@@ -32,7 +33,9 @@ def run_units(function: Callable[..., Any], units: Mapping[Key, dict[str, Any]],
     """Call `function(**kwargs)` for every unit; yield `(key, result)` as each finishes.
 
     `backend="local"` with `jobs <= 1` runs in this process, in order (easiest to debug); with more
-    jobs, in a pool of `jobs` processes. An exception in a unit propagates to the caller.
+    jobs, in a pool of `jobs` processes. An exception in a unit propagates to the caller. When the
+    caller stops early (Ctrl-C, SIGTERM, an exception), the pool's workers are stopped at once
+    rather than awaited; they ignore Ctrl-C themselves, so only the caller reports it.
     """
     if backend not in BACKENDS:
         raise CWMBError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
@@ -44,10 +47,33 @@ def run_units(function: Callable[..., Any], units: Mapping[Key, dict[str, Any]],
         for key, kwargs in units.items():
             yield key, function(**kwargs)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent)
+        try:
             futures = {pool.submit(function, **kwargs): key for key, kwargs in units.items()}
             for future in as_completed(futures):
                 yield futures[future], future.result()
+        except BaseException:  # KeyboardInterrupt, GeneratorExit too: do not wait for running units
+            _stop_pool(pool)
+            raise
+        pool.shutdown()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Pool workers share the terminal's process group: without this, Ctrl-C prints a traceback per
+    worker. A forked worker also inherits the parent's SIGTERM handler (`cwmb.cli` raises on it); it
+    must simply end when `_stop_pool` terminates it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued units and terminate the workers running the others."""
+    workers = list((pool._processes or {}).values())  # no public accessor; CPython has had it since 3.2
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=5)
 
 
 def _run_on_ray(function: Callable[..., Any], units: Mapping[Key, dict[str, Any]], jobs: int) -> Iterator[tuple[Key, Any]]:
