@@ -8,11 +8,15 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
   "kind": "evaluated" | "reported",        # reported = numbers copied from a paper, never averaged with ours
   "harness_version": "0.1.0",
   "created": "2026-11-26T09:00:00Z",
-  "submission": {"name", "method", "model", "llm_calls", "seed", "url", "sha256", "files": {env: sha256}},
+  "submission": {"name", "method", "model", "llm_calls", "seed", "url", "description", "sha256",
+                 "files": {env: sha256}},   # as in submission.json, checked by cwmb.evaluate.load_submission
   "protocol": {...Protocol.to_dict()...},
   "dataset": {"revision": sha256 of the transition files, "env_revisions": {env: sha256 of that env's files,
               for every env whose numbers used its data}, "source": "packaged" | path | repo id},
   "libraries": {"python", "cwmb", "gymnasium", "mujoco", "numpy"},
+  "options": {"splits", "episodes", "skip_planning", "paper_data", "paper_data_revision"},
+              # what else decides the numbers: `--resume` reuses an env only when these, its file's
+              # sha256, the protocol and its data revision are unchanged (absent in older results)
   "envs": {
     "<env_id>": {
       "status": "ok" | "failed",
@@ -23,6 +27,7 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
                                "fully_correct", "n_transitions", "n_failed", "failures": {category: count}}},
       "planning": null | {"episode_returns": [...], "mean_return", "random_return", "oracle_return",
                           "normalised_return": float | null, "not_applicable": null | reason,
+                          # N/A: the oracle not measurably better than random (cwmb.metrics.reference_advantage)
                           "normalised_ci95": [low, high] | null, "episode_seeds": [...]},
       "seconds": {"accuracy": s, "planning": s}
     }
