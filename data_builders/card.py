@@ -1,8 +1,9 @@
 """Write the dataset card (`cwmb/README.md`, Hub format) from the registry and the built files.
 
-`python -m data_builders.card` regenerates it: YAML `configs:` for the 18 environments and
-`descriptions`, then the card's sections, with statistics computed from the Parquet files that exist
-and the build times measured by `data_builders.build`.
+`python -m data_builders.card` regenerates it: the YAML header (licence, Hub task categories, tags,
+size category, `configs:` for the 18 environments and `descriptions`, the default config so that
+`datasets.load_dataset("cwmb")` works), then the card's sections, with statistics computed from the
+Parquet files that exist and the build times measured by `data_builders.build`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,20 @@ from cwmb.registry import CONTINUOUS_EPISODE_CAP, ENVIRONMENTS, GYMNASIUM_VERSIO
 from data_builders.build import BUILD_TIMES, DEFAULT_CHECKPOINTS, DEFAULT_OUTPUT, split_path
 from data_builders.collect import CEM_ITERATION_BUDGETS, COLLECTION_ACTION_REPEATS, COLLECTION_CEM, COLLECTION_MCTS, SPLITS
 
-_HEADER = """\
+PAPER_URL = "https://arxiv.org/abs/2405.15383"
+PAPER_CODE_URL = "https://github.com/nicoladainese96/code-world-models"
+#: The config `datasets.load_dataset("cwmb")` loads when none is named: one row per environment, the
+#: natural first look (the transition configs differ in their column types, so they cannot be merged).
+DEFAULT_CONFIG = "descriptions"
+#: Hub task categories and tags (https://huggingface.co/docs/hub/datasets-cards).
+TASK_CATEGORIES = ("reinforcement-learning", "text-generation")
+TAGS = ("code-world-models", "world-models", "model-based-rl", "code-generation", "gymnasium", "mujoco",
+        "planning", "llm")
+#: The Hub's size buckets, by number of rows (transitions of both splits of every environment).
+_SIZE_BUCKETS = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                 (10_000_000, "1M<n<10M"))
+
+_HEADER = f"""\
 CWMB is the benchmark for **Code World Models**: Python programs, usually written by an LLM, that
 simulate a reinforcement-learning environment so that a planner can use them. Each of the 18
 Gymnasium environments has a text description (`descriptions` config) and 10 + 10 trajectories
@@ -28,10 +42,20 @@ The benchmark follows Dainese et al., *Generating Code World Models with Large L
 Guided by Monte Carlo Tree Search* (NeurIPS 2024); this is a new collection on maintained simulator
 versions, not the paper's files (see "Differences from the paper's release").
 
+## Links
+
+- Paper: Dainese, Merler, Alakuijala and Marttinen, *Generating Code World Models with Large Language
+  Models Guided by Monte Carlo Tree Search*, NeurIPS 2024, [arXiv:2405.15383]({PAPER_URL}); the
+  authors' code: <{PAPER_CODE_URL}>.
+- Code: the `cwmb` package in the repository this card ships in (harness `cwmb-eval`, leaderboard
+  `cwmb-leaderboard`, solvers `cwmb-solve`; its `README.md` and `docs/design.md` describe the
+  contracts and protocols). The packaged copy of this dataset is `cwmb/`.
+
 ## Loading
 
 ```python
 import datasets
+descriptions = datasets.load_dataset("cwmb")["train"]  # the default config: {DEFAULT_CONFIG}
 ds = datasets.load_dataset("cwmb", "CartPole-v1")      # from a clone's root, offline
 import cwmb
 ds = cwmb.load("CartPole-v1")                           # after `pip install`, from anywhere, offline
@@ -110,7 +134,8 @@ Apache-2.0. The environment descriptions derive from Gymnasium's documentation (
   title     = {Generating Code World Models with Large Language Models Guided by Monte Carlo Tree Search},
   author    = {Dainese, Nicola and Merler, Matteo and Alakuijala, Minttu and Marttinen, Pekka},
   booktitle = {Advances in Neural Information Processing Systems},
-  year      = {2024}
+  year      = {2024},
+  url       = {https://arxiv.org/abs/2405.15383}
 }
 ```
 
@@ -133,14 +158,28 @@ Apache-2.0. The environment descriptions derive from Gymnasium's documentation (
 """
 
 
-def _config_yaml(env_ids: list[str]) -> str:
-    lines = ["---", "license: apache-2.0", "pretty_name: CWMB (Code World Models Benchmark)", "configs:"]
+def _config_yaml(env_ids: list[str], n_rows: int) -> str:
+    lines = ["---", "license: apache-2.0", "pretty_name: CWMB (Code World Models Benchmark)", "language:", "- en",
+             "task_categories:", *(f"- {c}" for c in TASK_CATEGORIES), "tags:", *(f"- {t}" for t in TAGS),
+             "size_categories:", f"- {size_category(n_rows)}", "configs:"]
     for env_id in env_ids:
         lines += [f"- config_name: {env_id}", "  data_files:"]
         for split in SPLITS:
             lines += [f"  - split: {split}", f"    path: data/{env_id}/{split}-*.parquet"]
-    lines += ["- config_name: descriptions", "  data_files:", "  - split: train", "    path: data/descriptions/train-*.parquet"]
+    lines += [f"- config_name: {DEFAULT_CONFIG}", "  default: true", "  data_files:", "  - split: train",
+              "    path: data/descriptions/train-*.parquet"]
     return "\n".join(lines + ["---", ""])
+
+
+def size_category(n_rows: int) -> str:
+    """The Hub's `size_categories` bucket of a dataset with `n_rows` rows."""
+    return next((bucket for limit, bucket in _SIZE_BUCKETS if n_rows < limit), "n>10M")
+
+
+def _n_transitions(output: Path) -> int:
+    """Rows of every built split (Parquet metadata only)."""
+    return sum(pq.ParquetFile(split_path(output, env_id, split)).metadata.num_rows
+               for env_id in ENVIRONMENTS if is_built(env_id, output) for split in SPLITS)
 
 
 def _episode_returns(table) -> dict[int, float]:
@@ -215,7 +254,7 @@ def _versions_section() -> str:
 def render_card(output: Path = DEFAULT_OUTPUT) -> str:
     return "\n".join(
         [
-            _config_yaml(list(ENVIRONMENTS)),
+            _config_yaml(list(ENVIRONMENTS), _n_transitions(output)),
             "# CWMB: Code World Models Benchmark\n",
             _HEADER,
             _PROTOCOL,
