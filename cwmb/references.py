@@ -28,6 +28,9 @@ from cwmb.registry import ENV_IDS, get_env
 
 REFERENCES_DIR = Path(__file__).resolve().parent / "references"
 POLICIES = ("random", "oracle")
+#: Failure category of a reference row's env with fewer episodes than the protocol plays: not yet
+#: measured, so the leaderboard gives its group no mean (`leaderboard.aggregate`).
+INCOMPLETE_REFERENCE = "incomplete_reference"
 
 
 class MissingReference(CWMBError):
@@ -185,7 +188,7 @@ def reference_result(protocol: Protocol, policy: str) -> dict[str, Any]:
         returns = [] if is_stale(protocol, policy, stored) else stored.get("returns", [])
         accuracy = {protocol.scored_split: {"accuracy": None}}
         if len(returns) < protocol.episodes_for(env_id):
-            failure = {"category": "incomplete_reference", "traceback": "",
+            failure = {"category": INCOMPLETE_REFERENCE, "traceback": "",
                        "message": f"{len(returns)} of {protocol.episodes_for(env_id)} episodes computed"}
             envs[env_id] = {"status": "failed", "failure": failure, "accuracy": accuracy, "planning": None, "seconds": {}}
             continue
