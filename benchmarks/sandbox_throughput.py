@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from cwmb.dataset.load import Transitions, load_transitions
-from cwmb.evaluate import _predict
+from cwmb.evaluate import predict_split
 from cwmb.metrics import score_v1
 from cwmb.sandbox import SandboxedWorldModel
 
@@ -71,10 +71,10 @@ def in_process(path: Path, transitions: Transitions) -> tuple[float, float]:
 def sandboxed(model: SandboxedWorldModel, transitions: Transitions) -> tuple[float, float]:
     """(seconds predicting, seconds for the whole check) through the sandbox, as `cwmb-eval` does."""
     started = time.perf_counter()
-    predictions, failures = _predict(model, transitions)
+    predicted = predict_split(model, transitions)
     stepped = time.perf_counter()
-    assert not failures, failures
-    score_v1(transitions, predictions)
+    assert not predicted.failures, predicted.failures
+    score_v1(transitions, predicted.predictions)
     return stepped - started, time.perf_counter() - started
 
 

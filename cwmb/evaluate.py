@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import platform
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from cwmb.episodes import play_episode
 from cwmb.errors import CWMBError, SubmissionError
 from cwmb.metrics import NotApplicable, aggregate, bootstrap_ci, normalised_return, score_paper_2024, score_v1
 from cwmb.protocols import Protocol, get_protocol
-from cwmb.references import MissingReference, reference_returns
+from cwmb.references import MissingReference, reference_episode_returns
 from cwmb.registry import ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION, get_env
 from cwmb.results import RESULT_SCHEMA_VERSION
 from cwmb.sandbox import Failure, Limits, SandboxedWorldModel
@@ -49,11 +50,47 @@ class Submission:
     """env id -> world model file."""
 
 
-_METADATA_FIELDS = ("name", "method", "model", "llm_calls", "seed", "url")
+_METADATA_FIELDS = ("name", "method", "model", "llm_calls", "seed", "url", "description")
+#: A submission's name becomes a file name (`results/<name>.<protocol>.json`, the leaderboard's
+#: store), so it is a plain name, never a path: 1-100 letters, digits, '.', '_' or '-', starting
+#: with a letter or digit ("../../evil" or "/tmp/x" would write outside results/).
+SUBMISSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_NAME_RULE = "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+def check_submission_name(name: Any, where: str) -> str:
+    """`name` if it is a valid submission name (`SUBMISSION_NAME`), else `SubmissionFormatError`."""
+    if not isinstance(name, str) or not SUBMISSION_NAME.fullmatch(name):
+        raise SubmissionFormatError(f"{where}: 'name' must be {_NAME_RULE} (it names the result file), not {name!r}")
+    return name
+
+
+def _check_metadata(meta: Any, where: str) -> dict[str, Any]:
+    """The typed metadata of a `submission.json` (absent fields are null); one-line error naming the field."""
+    if not isinstance(meta, dict):
+        raise SubmissionFormatError(f"{where} must be a JSON object with {', '.join(_METADATA_FIELDS)}")
+    check_submission_name(meta.get("name"), where)
+    for key in ("method", "model", "description"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise SubmissionFormatError(f"{where}: '{key}' must be a string or null, not {meta[key]!r}")
+    for key, minimum in (("llm_calls", 0), ("seed", None)):
+        value = meta.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or (minimum is not None and value < minimum)):
+            kind = "an integer >= 0" if minimum is not None else "an integer"
+            raise SubmissionFormatError(f"{where}: '{key}' must be {kind} or null, not {value!r}")
+    url = meta.get("url")
+    if url not in (None, "") and not (isinstance(url, str) and re.fullmatch(r"https?://[^\s/]+\S*", url)):
+        raise SubmissionFormatError(f"{where}: 'url' must be an http(s):// address, empty or null, not {url!r}")
+    return {key: meta.get(key) for key in _METADATA_FIELDS}
 
 
 def load_submission(path: str | Path, env_ids: list[str] | None = None) -> Submission:
-    """A `.py` file (env from `env_ids` or the file name) or a folder of `<env_id>.py` + `submission.json`."""
+    """A `.py` file (env from `env_ids` or the file name) or a folder of `<env_id>.py` + `submission.json`.
+
+    `submission.json` is checked field by field (`_check_metadata`): a malformed one is refused with
+    one line naming the field, before any work.
+    """
     path = Path(path)
     if not path.exists():
         raise SubmissionFormatError(f"no such file or folder: {path}")
@@ -63,17 +100,16 @@ def load_submission(path: str | Path, env_ids: list[str] | None = None) -> Submi
         ids = env_ids or [get_env(path.stem).env_id]
         if len(ids) != 1:
             raise SubmissionFormatError("one .py file is one environment's world model: pass exactly one --env")
-        meta = {"name": path.stem, "method": None, "model": None, "llm_calls": None, "seed": None, "url": None}
-        return Submission(path.stem, meta, {get_env(ids[0]).env_id: path})
+        name = check_submission_name(path.stem, f"{path} (a single file is named after it; rename it)")
+        meta = dict.fromkeys(_METADATA_FIELDS) | {"name": name}
+        return Submission(name, meta, {get_env(ids[0]).env_id: path})
     meta_path = path / "submission.json"
     if not meta_path.is_file():
         raise SubmissionFormatError(f"{path} has no submission.json: add one with {', '.join(_METADATA_FIELDS)}")
     try:
-        meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as error:
+        meta = _check_metadata(json.loads(meta_path.read_text()), str(meta_path))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SubmissionFormatError(f"{meta_path} is not valid JSON ({error})") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
-        raise SubmissionFormatError(f"{meta_path} must be a JSON object with a non-empty string 'name'")
     files = {get_env(p.stem).env_id: p for p in sorted(path.glob("*.py")) if _is_env_file(p)}
     if env_ids:
         wanted = [get_env(e).env_id for e in env_ids]
@@ -83,7 +119,7 @@ def load_submission(path: str | Path, env_ids: list[str] | None = None) -> Submi
         files = {e: files[e] for e in wanted}
     if not files:
         raise SubmissionFormatError(f"{path} holds no <env_id>.py world model")
-    return Submission(meta["name"], {k: meta.get(k) for k in _METADATA_FIELDS}, files)
+    return Submission(meta["name"], meta, files)
 
 
 def _is_env_file(path: Path) -> bool:
@@ -104,16 +140,49 @@ def _score(protocol: Protocol, transitions: Transitions, predictions: list[Any])
     return score(transitions, predictions)
 
 
-def _predict(model: SandboxedWorldModel, transitions: Transitions) -> tuple[list[Any], dict[str, int]]:
-    """Predictions as metrics expect them ((next_state, reward, done) or None) and failure counts."""
-    predictions, failures = [], {}
-    for prediction in model.predict(transitions.obs, transitions.action):
-        if prediction.failure is None:
+FAILURE_EXAMPLES = 3
+"""Distinct failures (by message) kept per category and split in a result."""
+
+
+@dataclass
+class SplitPredictions:
+    """What a world model predicted for one split, as metrics expect it, and how it failed."""
+
+    predictions: list[Any]
+    """(next_state, reward, done) per transition, or None where it failed."""
+    failures: dict[str, int]
+    """Failed transitions per category."""
+    examples: dict[str, list[Failure]]
+    """The first `FAILURE_EXAMPLES` distinct failures (by message) per category, in time order."""
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.predictions) and sum(self.failures.values()) == len(self.predictions)
+
+    def first_failure(self) -> Failure | None:
+        """The first example of the most frequent category (the one to show a user)."""
+        if not self.failures:
+            return None
+        return self.examples[max(self.failures, key=self.failures.get)][0]
+
+
+def predict_split(model: SandboxedWorldModel, transitions: Transitions) -> SplitPredictions:
+    """Step `model` through a split in time order (`SandboxedWorldModel.predict` with its episodes):
+    the one path by which the harness and every synthesis method score a world model."""
+    predictions: list[Any] = []
+    failures: dict[str, int] = {}
+    examples: dict[str, list[Failure]] = {}
+    for prediction in model.predict(transitions.obs, transitions.action, transitions.episode):
+        failure = prediction.failure
+        if failure is None:
             predictions.append((prediction.next_state, prediction.reward, prediction.done))
-        else:
-            predictions.append(None)
-            failures[prediction.failure.category] = failures.get(prediction.failure.category, 0) + 1
-    return predictions, failures
+            continue
+        predictions.append(None)
+        failures[failure.category] = failures.get(failure.category, 0) + 1
+        kept = examples.setdefault(failure.category, [])
+        if len(kept) < FAILURE_EXAMPLES and all(k.message != failure.message for k in kept):
+            kept.append(failure)
+    return SplitPredictions(predictions, failures, examples)
 
 
 @dataclass(frozen=True)
@@ -155,12 +224,11 @@ def check_program(source: str, env_id: str, *, split: str = "train", limits: Lim
         path.write_text(source)
         with SandboxedWorldModel(path, record.env_id, limits=limits or Limits()) as model:
             try:
-                raw = model.predict(transitions.obs, transitions.action)
+                split = predict_split(model, transitions)
             except SubmissionError as error:
                 return ProgramCheck(0.0, Failure(error.category, str(error), getattr(error, "traceback", "")), [], [])
-    predictions = [None if p.failure else (p.next_state, p.reward, p.done) for p in raw]
-    step_errors = [p.failure for p in raw if p.failure is not None][:3]
-    result = score_v1(transitions, predictions)
+    step_errors = [failure for kept in split.examples.values() for failure in kept][:FAILURE_EXAMPLES]
+    result = score_v1(transitions, split.predictions)
     return ProgramCheck(result.accuracy, None, [m.describe() for m in result.mispredictions], step_errors)
 
 
@@ -186,13 +254,24 @@ def evaluate_env(
         except SubmissionError as error:
             failure = Failure(error.category, str(error), getattr(error, "traceback", ""))
             return _failed_entry(entry, failure, record.env_id, protocol, splits, paper_data)
+        entry["isolation"] = model.isolation
+        everything_failed: Failure | None = None
         for split in splits:
             transitions = _transitions_for(protocol, record.env_id, split, paper_data)
-            predictions, failures = _predict(model, transitions)
-            result = _score(protocol, transitions, predictions).to_dict()
-            result["failures"] = failures
+            predicted = predict_split(model, transitions)
+            result = _score(protocol, transitions, predicted.predictions).to_dict()
+            result["failures"] = predicted.failures
+            result["failure_examples"] = {c: [f.to_dict() for f in kept] for c, kept in predicted.examples.items()}
             entry["accuracy"][split] = result
+            if predicted.all_failed and everything_failed is None:
+                everything_failed = predicted.first_failure()
         entry["seconds"]["accuracy"] = round(time.perf_counter() - start, 3)
+        if everything_failed is not None:
+            # Not one transition of a split ran to the end: the model is broken, not inaccurate
+            # (and would plan as the random policy does): failed, with what broke it, and no planning.
+            entry["status"], entry["failure"] = "failed", everything_failed._replace(
+                message=f"every transition of a split failed; the first: {everything_failed.message}").to_dict()
+            return entry
         if not skip_planning:
             start = time.perf_counter()
             entry["planning"] = _planning(record.env_id, protocol, model, episodes or protocol.episodes_for(record.env_id))
@@ -243,17 +322,22 @@ def _planning(env_id: str, protocol: Protocol, model: SandboxedWorldModel, episo
 
 
 def normalise_planning(planning: dict[str, Any], protocol_name: str, env_id: str) -> dict[str, Any]:
-    """Set the reference fields of a `planning` entry from its episode returns and the shipped references."""
+    """Set the reference fields of a `planning` entry from its episode returns and the shipped references.
+
+    The normalised return is N/A where the oracle is not measurably better than random
+    (`cwmb.metrics.reference_advantage`: the references' per-episode spread decides).
+    """
     planning.update(random_return=None, oracle_return=None, normalised_return=None, not_applicable=None,
                     normalised_ci95=None)
     try:
-        r_random, r_oracle = reference_returns(protocol_name, env_id)
+        random_returns, oracle_returns = reference_episode_returns(protocol_name, env_id)
     except MissingReference as error:
         planning["not_applicable"] = str(error)
         return planning
+    r_random, r_oracle = float(np.mean(random_returns)), float(np.mean(oracle_returns))
     planning["random_return"], planning["oracle_return"] = r_random, r_oracle
     returns = planning["episode_returns"]
-    value = normalised_return(planning["mean_return"], r_random, r_oracle, env_id=env_id)
+    value = normalised_return(planning["mean_return"], random_returns, oracle_returns, env_id=env_id)
     if isinstance(value, NotApplicable):
         planning["not_applicable"] = str(value)
     else:
@@ -291,26 +375,37 @@ def evaluate(
     paper_data: str | None = None,
     on_env_done: Callable[[str, dict[str, Any]], None] | None = None,
     splits: tuple[str, ...] = SPLITS,
+    on_resume: Callable[[list[str], dict[str, str]], None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate a submission on its environments; returns the result dict (see `cwmb.results`).
 
     Environments are units of work run by `backend` ("local" or "ray", see `cwmb.backends`) on `jobs`
     workers. With `partial_dir`, each finished environment is saved there at once and reused on the next call
-    (resume after an interruption); the caller deletes the folder after writing the result.
+    (resume after an interruption); the caller deletes the folder after writing the result. A saved
+    env is reused only when everything that decides its numbers is unchanged (`_env_identity`: the
+    program's hash, the protocol's settings, the options, the data); `on_resume(reused, stale)` is
+    told which were reused and why the others are computed again.
     """
     the_protocol = get_protocol(protocol)
     submission = load_submission(path, env_ids)
     hashes = {env: file_sha256(p) for env, p in submission.files.items()}
+    options = run_options(splits, episodes, skip_planning, paper_data)
+    revisions = {env: dataset_revision(env_ids=[env]) for env in hashes}  # the data each env's numbers use
+    identities = {env: _env_identity(env, sha, the_protocol.to_dict(), options, revisions[env])
+                  for env, sha in hashes.items()}
     envs: dict[str, dict[str, Any]] = {}
     if partial_dir is not None:
-        envs.update(_load_partials(partial_dir, hashes, protocol))
+        reused, stale = _load_partials(partial_dir, identities)
+        envs.update(reused)
+        if on_resume:
+            on_resume(list(reused), stale)
     todo = [e for e in submission.files if e not in envs]
     kwargs = {"episodes": episodes, "skip_planning": skip_planning, "paper_data": paper_data, "splits": splits}
 
     def finished(env_id: str, entry: dict[str, Any]) -> None:
         envs[env_id] = entry
         if partial_dir is not None:
-            _save_partial(partial_dir, env_id, hashes[env_id], protocol, entry)
+            _save_partial(partial_dir, env_id, identities[env_id], entry)
         if on_env_done:
             on_env_done(env_id, entry)
 
@@ -338,15 +433,12 @@ def evaluate(
         "protocol": the_protocol.to_dict(),
         "dataset": {
             "revision": dataset_revision(),
-            "env_revisions": {
-                env_id: dataset_revision(env_ids=[env_id])
-                for env_id, entry in ordered.items()
-                if not (entry["failure"] and entry["failure"]["category"] == "missing_world_model")
-            },
+            "env_revisions": {env_id: revisions[env_id] for env_id in ordered if env_id in revisions},
             "source": "packaged",
             "paper_data": paper_data,
         },
         "libraries": library_versions(),
+        "options": options,
         "envs": ordered,
         "aggregate": aggregate_result(ordered, protocol),
         "source": None,
@@ -409,16 +501,87 @@ def aggregate_result(envs: dict[str, dict[str, Any]], protocol: str) -> dict[str
 
 
 # -- resume -----------------------------------------------------------------------------------------
-def _save_partial(folder: Path, env_id: str, sha: str, protocol: str, entry: dict[str, Any]) -> None:
-    write_text_atomically(folder / f"{env_id}.json", json.dumps({"sha256": sha, "protocol": protocol, "entry": entry}))
+def run_options(splits: tuple[str, ...], episodes: int | None, skip_planning: bool,
+                paper_data: str | None) -> dict[str, Any]:
+    """The options that change an environment's numbers, as a result records them (`options`)."""
+    return {
+        "splits": sorted(splits), "episodes": episodes, "skip_planning": skip_planning,
+        "paper_data": str(Path(paper_data).resolve()) if paper_data else None,
+        "paper_data_revision": dataset_revision(paper_data) if paper_data else None,
+    }
 
 
-def _load_partials(folder: Path, hashes: dict[str, str], protocol: str) -> dict[str, dict[str, Any]]:
-    found = {}
-    for env_id, sha in hashes.items():
+def _env_identity(env_id: str, sha: str | None, protocol: dict[str, Any], options: dict[str, Any] | None,
+                  revision: str | None) -> dict[str, Any] | None:
+    """Everything that decides one env's numbers; a saved env is reused only when it is unchanged.
+    None when not known (a result written before cwmb-eval recorded its options)."""
+    if options is None or sha is None:
+        return None
+    planned = None if options["skip_planning"] else (
+        options["episodes"] or get_protocol(protocol["name"]).episodes_for(env_id))
+    identity = {"sha256": sha, "protocol": protocol, "splits": options["splits"], "episodes": planned,
+                "paper_data": options["paper_data"], "paper_data_revision": options["paper_data_revision"],
+                "dataset_revision": revision}
+    return json.loads(json.dumps(identity))  # as a saved one reads back (tuples become lists)
+
+
+def _stale_reason(saved: dict[str, Any] | None, current: dict[str, Any]) -> str | None:
+    """Why a saved env cannot be reused for `current` (one short clause), or None when it can."""
+    if saved is None:
+        return "saved by an older cwmb-eval that did not record its settings"
+    if saved.get("sha256") != current["sha256"]:
+        return "its world model file changed since it was saved"
+    if saved.get("protocol") != current["protocol"]:
+        name = (saved.get("protocol") or {}).get("name")
+        if name != current["protocol"]["name"]:
+            return f"it was saved under protocol {name}, this run is {current['protocol']['name']}"
+        return f"it was saved under other {name} settings (an older planner or metric revision)"
+    for key, option in (("splits", "--split"), ("episodes", "--episodes/--skip-planning"), ("paper_data", "--paper-data")):
+        if saved.get(key) != current[key]:
+            return f"it was saved with other {option} ({_shown(saved.get(key))}; this run: {_shown(current[key])})"
+    if saved.get("dataset_revision") != current["dataset_revision"] or saved.get("paper_data_revision") != current[
+            "paper_data_revision"]:
+        return "the dataset changed since it was saved"
+    return None
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _save_partial(folder: Path, env_id: str, identity: dict[str, Any] | None, entry: dict[str, Any]) -> None:
+    write_text_atomically(folder / f"{env_id}.json", json.dumps({"identity": identity, "entry": entry}))
+
+
+def _load_partials(folder: Path, identities: dict[str, dict[str, Any]]
+                   ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """(env -> saved entry still valid, env -> why a saved entry is not): only envs saved in `folder`."""
+    reused, stale = {}, {}
+    for env_id, identity in identities.items():
         path = folder / f"{env_id}.json"
-        if path.exists():
+        if not path.exists():
+            continue
+        try:
             saved = json.loads(path.read_text())
-            if saved["sha256"] == sha and saved["protocol"] == protocol:
-                found[env_id] = saved["entry"]
-    return found
+            reason = _stale_reason(saved.get("identity"), identity)
+            entry = saved["entry"]
+        except (ValueError, KeyError, TypeError, AttributeError):  # a damaged file is computed again
+            reason, entry = "its saved file is damaged", None
+        if reason is None:
+            reused[env_id] = entry
+        else:
+            stale[env_id] = reason
+    return reused, stale
+
+
+def save_result_as_partials(result: dict[str, Any], folder: Path) -> None:
+    """Save each environment of a complete result file as a partial, so that `--resume` on it reuses
+    exactly the environments whose numbers would not change (and recomputes the others)."""
+    options, protocol = result.get("options"), result["protocol"]
+    files, revisions = result["submission"].get("files") or {}, result["dataset"].get("env_revisions") or {}
+    for env_id, entry in result["envs"].items():
+        if env_id in files:  # envs without a world model are rebuilt for free
+            identity = _env_identity(env_id, files[env_id], protocol, options, revisions.get(env_id))
+            _save_partial(folder, env_id, identity, entry)

@@ -56,6 +56,7 @@ only the interpreter and the submission mounted, no network, cgroup memory/pids 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import math
 import mmap
@@ -68,6 +69,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -81,7 +83,8 @@ from cwmb.dataset.schema import decode_observation
 from cwmb.errors import FAILURE_CATEGORIES, SandboxError, SubmissionError
 from cwmb.planners.model import PlanningModel, Playout
 from cwmb.registry import EnvRecord, get_env
-from cwmb.sandbox.limits import NOBODY, Limits, protected_paths
+from cwmb.sandbox import bubblewrap
+from cwmb.sandbox.limits import NOBODY, Limits
 from cwmb.sandbox.worker import CATEGORIES, EXIT_MEMORY, REPLY, REQUEST
 
 _POLL_SECONDS = 0.05
@@ -208,20 +211,41 @@ class SandboxedWorldModel(PlanningModel):
         return "".join(self._outputs + current)
 
     # -- accuracy -----------------------------------------------------------------------------
-    def predict(self, states: Sequence[Any], actions: Sequence[Any]) -> list[Prediction]:
-        """`env.set_state(state); env.step(action)` for every pair, in one batched call.
+    def predict(self, states: Sequence[Any], actions: Sequence[Any], episodes: Sequence[int] | None = None) -> list[Prediction]:
+        """`env.set_state(state); env.step(action)` for every pair, streamed in time order.
+
+        `episodes` gives each pair's episode (its rows in time order, as in the dataset): round k
+        sends the k-th transition of every episode in one message, and only after round k-1 has
+        been answered, so the worker never holds a state it has not been asked to step from (the
+        next transition's state is this one's ground truth). None: independent pairs, one round.
 
         `states` are native observations of one shape, `actions` native actions. A failing
-        transition gets a `Prediction` with its `failure`; the others are unaffected.
+        transition gets a `Prediction` with its `failure`; the others are unaffected. After
+        `FAIL_FAST_AFTER` timeouts (or memory failures) in a row, the rest are not run and get
+        that category, so that a model that hangs on every step costs seconds, not hours.
         """
-        if len(states) != len(actions):
-            raise ValueError(f"predict needs as many states as actions, got {len(states)} and {len(actions)}")
+        if len(states) != len(actions) or (episodes is not None and len(episodes) != len(states)):
+            sizes = f"{len(states)} and {len(actions)}" + ("" if episodes is None else f" and {len(episodes)} episode ids")
+            raise ValueError(f"predict needs as many states as actions (and episode ids), got {sizes}")
         self.load()
         self._synced = False
         if len(states) == 0:
             return []
         states, shape = self._native_states(states)
-        return self._transitions(states, self._native_actions(actions), shape, set_state=True)
+        actions = self._native_actions(actions)
+        rounds = [np.arange(len(actions))] if episodes is None else time_ordered_rounds(episodes)
+        results: list[Prediction] = [None] * len(actions)  # type: ignore[list-item]
+        streak = _FailureStreak()
+        for indices in rounds:
+            if streak.verdict is not None:
+                for i in indices.tolist():
+                    results[i] = Prediction(None, math.nan, False, streak.verdict)
+                continue
+            batch = self._transitions(_take(states, indices), _take(actions, indices), shape, set_state=True)
+            for i, prediction in zip(indices.tolist(), batch):
+                results[i] = prediction
+                streak.add(prediction.failure)
+        return results
 
     # -- planning -----------------------------------------------------------------------------
     def get_state(self) -> Any:
@@ -567,8 +591,8 @@ class SandboxedWorldModel(PlanningModel):
         process = _Process(self.limits)
         try:
             try:
-                process.send("setup", {"limits": self.limits.to_dict(),
-                                       "hidden": protected_paths(self.limits.hidden_paths)}, deadline, reason)
+                process.send("setup", {"limits": self.limits.to_dict(), "bubblewrap": process.in_bubblewrap,
+                                       "harness_pid": os.getpid()}, deadline, reason)
                 header, _ = process.receive(deadline, reason)
             except _WorkerDied as death:
                 if death.final and budget_limits:  # the evaluation's budget ran out, not a broken worker
@@ -576,7 +600,9 @@ class SandboxedWorldModel(PlanningModel):
                 raise SandboxError(f"the sandbox worker failed to start: {death.failure.message}") from None
             if header.get("status") != "ok" or not isinstance(header.get("isolation"), dict):
                 raise SandboxError(f"the sandbox worker failed to set up: {str(header.get('message'))[:_MAX_TEXT]}")
-            self.isolation = self.isolation or header["isolation"]
+            # The level is what the parent set up; the worker's own report could be forged.
+            self.isolation = self.isolation or {"level": process.isolation_level, "fallback_reason": process.fallback_reason,
+                                                "worker_report": header["isolation"]}
             process.send("load", {"source": source, "filename": self.path.name}, deadline, reason)
             header, _ = process.receive(deadline, reason)
             if header.get("status") != "ok":
@@ -590,6 +616,44 @@ class SandboxedWorldModel(PlanningModel):
         finally:
             self._spent += time.monotonic() - started
         self._process = process
+
+
+def time_ordered_rounds(episodes: Sequence[int]) -> list[np.ndarray]:
+    """Row indices by round: round k holds the k-th row of every episode (rows of an episode in order)."""
+    episodes = np.asarray(episodes)
+    n = len(episodes)
+    order = np.argsort(episodes, kind="stable")
+    ordered = episodes[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n) - np.repeat(starts, lengths)
+    by_round = np.argsort(position, kind="stable")
+    return np.split(by_round, np.cumsum(np.bincount(position))[:-1])
+
+
+FAIL_FAST_AFTER = 3
+"""Consecutive timeouts (or memory failures) after which a `predict` call marks the rest failed."""
+_FAIL_FAST_CATEGORIES = frozenset({"timeout", "memory"})
+
+
+class _FailureStreak:
+    """Counts consecutive transitions failing with the same slow category; `verdict` once it is long enough."""
+
+    def __init__(self) -> None:
+        self.category: str | None = None
+        self.length = 0
+        self.verdict: Failure | None = None
+
+    def add(self, failure: Failure | None) -> None:
+        if failure is None or failure.category not in _FAIL_FAST_CATEGORIES:
+            self.category, self.length = None, 0
+            return
+        self.length = self.length + 1 if failure.category == self.category else 1
+        self.category = failure.category
+        if self.length >= FAIL_FAST_AFTER and self.verdict is None:
+            self.verdict = Failure(failure.category, f"not run: the {FAIL_FAST_AFTER} transitions before failed with "
+                                                     f"{failure.category} in a row (last: {failure.message})")
 
 
 def _take(items: Any, indices: np.ndarray) -> Any:
@@ -636,10 +700,10 @@ def _decode_errors(process: _Process, header: dict[str, Any], start: int, count:
 # ------------------------------------------------------------------------------------------------
 # One worker process
 
-def _child_environment(tmp: str) -> dict[str, str]:
+def _child_environment(workdir: str) -> dict[str, str]:
     """All the environment a worker gets: no tokens, no data paths, one thread per library."""
     one = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8", **one}
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8", **one}
 
 
 class _Process:
@@ -647,8 +711,15 @@ class _Process:
 
     def __init__(self, limits: Limits):
         self.limits = limits
+        self.fallback_reason = "disabled by Limits.bubblewrap" if not limits.bubblewrap else bubblewrap.probe()
+        self.in_bubblewrap = self.fallback_reason is None
+        self.isolation_level = "bubblewrap" if self.in_bubblewrap else "rlimits"
+        if not self.in_bubblewrap:
+            _warn_fallback(self.fallback_reason)
+        # Under bubblewrap the worker never sees this folder (it holds only the captured output);
+        # in the fallback it is the worker's working directory.
         self.tmp = tempfile.mkdtemp(prefix="cwmb-sandbox-")
-        if os.geteuid() == 0 and limits.drop_privileges:
+        if os.geteuid() == 0 and limits.drop_privileges and not self.in_bubblewrap:
             os.chown(self.tmp, NOBODY, NOBODY)
         command_read, self.command_fd = os.pipe()
         self.reply_fd, reply_write = os.pipe()
@@ -662,11 +733,13 @@ class _Process:
         self.output_path = os.path.join(self.tmp, "output.txt")
         with open(self.output_path, "wb") as output:
             try:
+                fds = [str(command_read), str(reply_write), str(progress_fd)]
+                argv = (bubblewrap.command(fds) if self.in_bubblewrap
+                        else [sys.executable, "-I", "-B", "-m", "cwmb.sandbox.worker", *fds])
                 self.proc = subprocess.Popen(
-                    [sys.executable, "-I", "-B", "-m", "cwmb.sandbox.worker",
-                     str(command_read), str(reply_write), str(progress_fd)],
+                    argv,
                     stdin=subprocess.DEVNULL, stdout=output, stderr=output, cwd=self.tmp,
-                    env=_child_environment(self.tmp), pass_fds=(command_read, reply_write, progress_fd),
+                    env=_child_environment(bubblewrap.WORKDIR if self.in_bubblewrap else self.tmp), pass_fds=(command_read, reply_write, progress_fd),
                     start_new_session=True,
                 )
             except OSError as exc:
@@ -793,6 +866,8 @@ class _Process:
 
     def _death_failure(self, code: int, cpu: float) -> Failure:
         limits = self.limits
+        if self.in_bubblewrap and code > 128:  # bwrap exits with 128 + the signal that killed the worker
+            code = 128 - code
         if code == EXIT_MEMORY:
             return Failure("memory", f"the worker ran out of its {limits.memory_mb} MB memory limit")
         if code >= 0:
@@ -878,6 +953,14 @@ class _Process:
             except ChildProcessError:
                 pass
         shutil.rmtree(tmp, onerror=_force_remove)
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_fallback(reason: str) -> None:
+    """Once per reason and process: the worker runs without the filesystem and namespace isolation."""
+    warnings.warn(f"CWMB sandbox: {reason}; world models run with rlimits only: they can read what this user "
+                  "can read and use the network (results record isolation level 'rlimits', which the leaderboard "
+                  "refuses)", RuntimeWarning, stacklevel=3)
 
 
 def _enlarge_pipe(fd: int) -> None:

@@ -6,8 +6,9 @@ are enforced twice: by the child (a per-step timer that raises inside `step`, an
 the parent (a wall-clock deadline per call and per evaluation, then terminate, then kill), because
 code in the child can ignore or disable anything the child sets up for itself.
 
-Kernel isolation (namespaces, a non-root user) needs root; the functions here try it only then and
-report what they achieved, so the parent can record it with the results.
+Filesystem and namespaces come from bubblewrap (`cwmb.sandbox.bubblewrap`), set up before this
+code runs; what is left here are rlimits, the drop to user `nobody` when the worker starts as root,
+and dying with the harness.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+import signal
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -45,37 +46,12 @@ class Limits:
     output_bytes: int = 64 * 1024
     """Bytes of the submission's stdout/stderr kept (the rest is counted and dropped)."""
     drop_privileges: bool = True
-    """When the harness runs as root: new network and mount namespaces, then user `nobody`."""
-    hidden_paths: tuple[str, ...] = field(default_factory=tuple)
-    """Directories hidden from the worker besides the project's data (needs `drop_privileges` as root)."""
+    """When the harness runs as root: the worker becomes user `nobody` before reading the submission."""
+    bubblewrap: bool = True
+    """Run the worker under bubblewrap when it works here (False: the rlimits-only fallback, for tests)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def protected_paths(extra: tuple[str, ...] = ()) -> list[str]:
-    """Existing directories that hold dataset files: hidden from workers whenever the kernel allows.
-
-    The packaged dataset (`cwmb/data`), a source checkout's `build_cache`, the authors' reference
-    data in `../shared`, the Hugging Face cache, and `extra`.
-    """
-    package = Path(__file__).resolve().parents[1]
-    repo = package.parent
-    hf_home = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface"))
-    candidates = [
-        package / "data",
-        repo / "build_cache",
-        repo.parent / "shared" / "reference_cwmb",
-        hf_home,
-        *(Path(p) for p in (os.environ.get("HF_DATASETS_CACHE"), os.environ.get("HF_HUB_CACHE")) if p),
-        *(Path(p) for p in extra),
-    ]
-    seen: list[str] = []
-    for path in candidates:
-        path = path.resolve()
-        if path.is_dir() and str(path) not in seen:
-            seen.append(str(path))
-    return seen
 
 
 # ------------------------------------------------------------------------------------------------
@@ -83,29 +59,29 @@ def protected_paths(extra: tuple[str, ...] = ()) -> list[str]:
 
 NOBODY = 65534
 
-_CLONE_NEWNS, _CLONE_NEWNET = 0x00020000, 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 1, 2, 4, 8, 1 << 14, 1 << 18
-_PR_SET_KEEPCAPS, _PR_SET_NO_NEW_PRIVS = 8, 38
+_PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_NO_NEW_PRIVS = 1, 8, 38
 _CAP_DAC_READ_SEARCH = 2
 _CAPABILITY_VERSION_3 = 0x20080522
 
 
-def apply_in_child(limits: Limits, hidden: list[str]) -> dict[str, Any]:
-    """Isolate the current process as far as this machine allows; returns what was achieved.
+def apply_in_child(limits: Limits, *, in_bubblewrap: bool, harness_pid: int) -> dict[str, Any]:
+    """Limit the current process; returns what it did (informative: the parent records the level).
 
-    Order matters: namespaces need root, rlimits are set while we may still raise them, and
-    privileges go last. Stdin, cwd, environment and the process group are set by the parent.
+    Rlimits are set while we may still raise them, privileges go after them, and the parent-death
+    signal last (a change of user clears it). Stdin, cwd, environment and the process group are set
+    by the parent; namespaces and the filesystem by bubblewrap.
     """
-    report: dict[str, Any] = {"network_namespace": False, "hidden_paths": 0, "user": os.getuid()}
-    if os.geteuid() == 0 and limits.drop_privileges:
-        report.update(_enter_namespaces(hidden))
     _set_rlimits(limits)
-    report["rlimits"] = ["AS", "CPU", "FSIZE", "NPROC", "CORE"]
+    report: dict[str, Any] = {"rlimits": ["AS", "CPU", "FSIZE", "NPROC", "CORE"], "user": os.getuid()}
     if os.geteuid() == 0 and limits.drop_privileges:
-        _drop_to_nobody()
+        # Under bubblewrap every file the worker needs is bound world-readable; without it the
+        # interpreter may live under /root, so reading (only) stays allowed.
+        _drop_to_nobody(keep_read_search=not in_bubblewrap)
         report["user"] = os.getuid()
     # The kernel ignores RLIMIT_NPROC for root (real uid 0 or CAP_SYS_RESOURCE / CAP_SYS_ADMIN).
     report["nproc_enforced"] = os.getuid() != 0
+    if not in_bubblewrap:  # bubblewrap's --die-with-parent does this (and hides the harness's pid)
+        _die_with(harness_pid)
     return report
 
 
@@ -130,33 +106,6 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def _enter_namespaces(hidden: list[str]) -> dict[str, Any]:
-    """New network namespace (only a down loopback) and mount namespace with `hidden` covered.
-
-    Each `hidden` directory gets an empty read-only tmpfs mounted over it, in this process's
-    private mount namespace only: the parent and every other process still see the real files.
-    """
-    libc = _libc()
-    try:
-        _check(libc.unshare(_CLONE_NEWNET | _CLONE_NEWNS), "unshare")
-    except OSError:
-        return {}
-    # Without private propagation a mount here would show up in the parent's namespace: stop then.
-    try:
-        _check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "make mounts private")
-    except OSError:
-        return {"network_namespace": True}
-    covered = 0
-    flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
-    for path in hidden:
-        try:
-            _check(libc.mount(b"tmpfs", os.fsencode(path), b"tmpfs", flags, b"size=4k,mode=555"), "mount")
-            covered += 1
-        except OSError:
-            pass
-    return {"network_namespace": True, "hidden_paths": covered}
-
-
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
@@ -165,20 +114,29 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_to_nobody() -> None:
-    """Become uid/gid `nobody`, keeping only CAP_DAC_READ_SEARCH, and forbid regaining privileges.
+def _drop_to_nobody(*, keep_read_search: bool) -> None:
+    """Become uid/gid `nobody` and forbid regaining privileges.
 
-    CAP_DAC_READ_SEARCH keeps files readable (the interpreter may live under /root); everything
-    else that root allows goes: writing outside world-writable places, signalling the harness,
-    reading /proc of the harness, and the exemption from RLIMIT_NPROC. `no_new_privs` makes setuid
-    binaries and file capabilities inert for anything the submission executes.
+    Everything root allows goes: writing outside world-writable places, signalling the harness,
+    reading /proc of the harness, and the exemption from RLIMIT_NPROC. With `keep_read_search`,
+    CAP_DAC_READ_SEARCH stays (files readable: the interpreter may live under /root). `no_new_privs`
+    makes setuid binaries and file capabilities inert for anything the submission executes.
     """
     libc = _libc()
-    _check(libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities")
+    if keep_read_search:
+        _check(libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0), "keep capabilities")
     os.setgroups([])
     os.setresgid(NOBODY, NOBODY, NOBODY)
     os.setresuid(NOBODY, NOBODY, NOBODY)
-    data = (_CapData * 2)()
-    data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
-    _check(libc.capset(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), data), "capset")
+    if keep_read_search:
+        data = (_CapData * 2)()
+        data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
+        _check(libc.capset(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), data), "capset")
     _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def _die_with(harness_pid: int) -> None:
+    """SIGKILL this process when the harness dies."""
+    _check(_libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "parent-death signal")
+    if os.getppid() != harness_pid:  # the harness died before the signal was armed
+        os._exit(1)

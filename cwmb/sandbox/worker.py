@@ -1,8 +1,9 @@
 """Child side of the sandbox: one long-lived process that loads one submission and answers commands.
 
-Started by `cwmb.sandbox.client` as ``python -I -m cwmb.sandbox.worker CMD_FD REPLY_FD PROGRESS_FD``
-in a fresh temporary directory, with stdin on /dev/null, stdout/stderr to a file, a scrubbed
-environment and its own process group. The submission's path is never given: its source text
+Started by `cwmb.sandbox.client` with ``CMD_FD REPLY_FD PROGRESS_FD`` as arguments: under bubblewrap
+(`cwmb.sandbox.bubblewrap`) as ``python -I -S -B -c "...main(sys.argv)"``, else as ``python -I -B
+-m cwmb.sandbox.worker`` in a fresh temporary directory; stdin on /dev/null, stdout/stderr to a
+file, a scrubbed environment and its own process group. The submission's path is never given: its source text
 arrives over the pipe, and the only data it ever sees are the (state, action) pairs of the commands.
 
 Protocol. Like Gymnasium's `_async_worker`, a command loop that answers every command.
@@ -17,8 +18,8 @@ Protocol. Like Gymnasium's `_async_worker`, a command loop that answers every co
 
 Commands and replies (every error is ``{"status": "error", "category", "message", "traceback"}``):
 
-``setup {limits, hidden}``
-    Isolate this process (`limits.apply_in_child`), block sockets, refuse simulator imports.
+``setup {limits, bubblewrap, harness_pid}``
+    Limit this process (`limits.apply_in_child`), block sockets, refuse simulator imports.
     -> ``ok {isolation}``. Always the first command.
 ``load {source, filename}``
     Check the source with `ast`, execute it, create ``Environment()`` once. -> ``ok`` or error
@@ -371,10 +372,10 @@ class _Worker:
     def setup(self, payload: dict[str, Any]) -> None:
         from cwmb.sandbox.limits import Limits, apply_in_child
 
-        limits = Limits(**{**payload["limits"], "hidden_paths": tuple(payload["limits"]["hidden_paths"])})
+        limits = Limits(**payload["limits"])
         # Writes past RLIMIT_FSIZE fail with EFBIG instead of killing the process.
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        isolation = apply_in_child(limits, payload["hidden"])
+        isolation = apply_in_child(limits, in_bubblewrap=payload["bubblewrap"], harness_pid=payload["harness_pid"])
         _block_network()
         _hide_harness()
         sys.stdin = open(os.devnull)

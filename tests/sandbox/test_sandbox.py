@@ -23,7 +23,6 @@ from cwmb.errors import FAILURE_CATEGORIES, SubmissionError, SubmissionException
 from cwmb.planners.model import PlanningModel
 from cwmb.sandbox import Failure, Limits, Prediction, SandboxedWorldModel
 from cwmb.sandbox.client import _Process
-from cwmb.sandbox.limits import protected_paths
 from cwmb.sandbox.worker import CATEGORIES
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -319,7 +318,7 @@ def test_fork_bomb_is_bounded_and_cleaned_up():
     with sandbox("fork_bomb") as model:
         (prediction,) = model.predict(cartpole_states(1), [0])
         pid, tmp = model._process.pid, model._process.tmp
-        if model.isolation["nproc_enforced"]:
+        if model.isolation["worker_report"]["nproc_enforced"]:
             assert prediction.reward < FAST.max_processes
     assert_cleaned_up(pid, tmp)  # the forked children (sleeping 2 s) were killed with the group
 
@@ -361,30 +360,17 @@ def test_raw_sockets_have_no_network(listener):
     port, accepted = listener
     with sandbox("raw_socket_ctypes") as model:
         (prediction,) = model.predict(cartpole_states(1), [port])
-        if not model.isolation["network_namespace"]:
-            pytest.skip("no network namespace without root: ctypes reaches the network (documented)")
+        if model.isolation["level"] != "bubblewrap":
+            pytest.skip("no network namespace without bubblewrap: ctypes reaches the network (documented)")
     assert prediction.ok and prediction.reward == 0.0
     assert accepted == []
 
 
-def test_dataset_files_are_out_of_reach(tmp_path):
-    data_dirs = [p for p in protected_paths() if p.endswith(os.path.join("cwmb", "data"))]
-    if not data_dirs or not os.listdir(data_dirs[0]):
-        pytest.skip("no packaged dataset to hide")
-    source = (HOSTILE / "read_dataset.py").read_text().replace("/work/main/cwmb/data", data_dirs[0])
-    (tmp_path / "read_dataset.py").write_text(source)
-    with sandbox("read_dataset", path=tmp_path / "read_dataset.py") as model:
-        (prediction,) = model.predict(cartpole_states(1), [0])
-        if not model.isolation["hidden_paths"]:
-            pytest.skip("no mount namespace without root: a submission that knows the path can read it (documented)")
-    assert prediction.ok and prediction.reward == 0.0
-
-
 def test_harness_cannot_be_signalled():
-    with sandbox("signal_parent") as model:
-        (prediction,) = model.predict(cartpole_states(1), [0])
-        if model.isolation["user"] == 0:
-            pytest.skip("the worker runs as root: privileges are dropped only when the harness is root")
+    with sandbox("signal_parent") as model:  # the action is the harness's pid
+        (prediction,) = model.predict(cartpole_states(1), [os.getpid()])
+        if model.isolation["level"] != "bubblewrap" and os.geteuid() != 0:
+            pytest.skip("without bubblewrap an ordinary user's worker is the harness's user (documented)")
     assert prediction.ok and prediction.reward == 0.0
 
 
@@ -410,7 +396,7 @@ def test_worker_answers_unknown_commands_with_the_valid_ones():
 
 def test_mismatched_inputs_are_the_callers_error():
     with sandbox("good_increment") as model:
-        with pytest.raises(ValueError, match=re.escape("predict needs as many states as actions, got 2 and 1")):
+        with pytest.raises(ValueError, match=re.escape("predict needs as many states as actions (and episode ids), got 2 and 1")):
             model.predict(cartpole_states(2), [0])
         with pytest.raises(ValueError, match=re.escape("set_state must be called before step")):
             model.step(0)

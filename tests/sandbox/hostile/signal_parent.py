@@ -1,4 +1,5 @@
-"""Checks whether it could signal the harness (signal 0 sends nothing): reward 1.0 if allowed."""
+"""Checks whether it could signal the harness, whose pid is the action (signal 0 sends nothing):
+reward 1.0 if allowed. Under bubblewrap the harness is not even in the worker's PID namespace."""
 
 import os
 
@@ -9,8 +10,8 @@ class Environment:
 
     def step(self, action):
         try:
-            os.kill(os.getppid(), 0)
+            os.kill(int(action), 0)
             allowed = 1.0
-        except PermissionError:
+        except (PermissionError, ProcessLookupError):
             allowed = 0.0
         return self.state, allowed, False
