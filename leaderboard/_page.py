@@ -209,7 +209,6 @@ SCRIPT = r"""
     ];
     if (group === "all") cols.push(metricColumn("discrete", "normalised_return"), metricColumn("continuous", "normalised_return"));
     cols.push(
-      { key: "type", title: "Row", type: "str", value: rowType },
       { key: "method", title: "Method", type: "str", value: (r) => r.method },
       { key: "model", title: "Model", type: "str", value: (r) => r.model },
       { key: "llm_calls", title: "LLM calls", type: "num", value: (r) => r.llm_calls },
@@ -217,6 +216,7 @@ SCRIPT = r"""
     if (state.more === "1") {
       if (group === "all") cols.push(metricColumn("discrete", "accuracy"), metricColumn("continuous", "accuracy"));
       cols.push(
+        { key: "type", title: "Row", type: "str", value: rowType },
         { key: "split", title: "Split", type: "str", value: splitOf },
         { key: "seed", title: "Seed", type: "str", value: (r) => r.seed },
         { key: "harness", title: "Harness", type: "str", value: (r) => r.provenance.harness_version },
