@@ -28,7 +28,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -380,33 +381,34 @@ def _describe(key: tuple[Any, ...]) -> str:
     return text + (f", {table}" if table else "")
 
 
-def _create_exclusive(target: Path, data: bytes, where: str) -> None:
-    """Write `data` to a temporary file, then hard-link it to `target`: the file appears whole or not at
-    all, and an existing file is never overwritten."""
+@contextmanager
+def _written_beside(target: Path, data: bytes) -> Iterator[Path]:
+    """`data` in a temporary file beside `target`, on disk; the caller links or renames it into place.
+    The temporary file is removed afterwards, whatever happens."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _create_exclusive(target: Path, data: bytes, where: str) -> None:
+    """Write `data` to a temporary file, then hard-link it to `target`: the file appears whole or not at
+    all, and an existing file is never overwritten."""
+    with _written_beside(target, data) as tmp:
         try:
             os.link(tmp, target)
         except FileExistsError:
             raise Rejected(f"{where}: {target.name} already exists in the store and holds another run; "
                            "rename the submission") from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def replace_atomically(target: Path, data: bytes) -> None:
     """Write `data` to `target` through a temporary file and `os.replace`: readers see old or new, never half."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with _written_beside(target, data) as tmp:
         os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
