@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from leaderboard.build import build
-from tests.leaderboard.results_factory import populate
+from tests.leaderboard.results_factory import evaluated, populate
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install -e '.[test]'")
 pytest.importorskip("matplotlib")
@@ -50,7 +50,10 @@ CWMB_V1_RUNS = ["cwmb-v1__alpha__seed-0", "cwmb-v1__beta__seed-0", "cwmb-v1__a-b
 def page(tmp_path_factory) -> Path:
     """The built page of a populated store."""
     root = tmp_path_factory.mktemp("page")
-    build(populate(root / "results"), root / "out")
+    store = populate(root / "results")
+    # A name a spreadsheet would run as a formula, ranked second under paper-2024.
+    store.add_result(evaluated("=1+1 formula", protocol="paper-2024", normalised=0.2))
+    build(store, root / "out")
     return root / "out" / "site" / "index.html"
 
 
@@ -292,6 +295,14 @@ def test_csv_and_json_downloads_hold_what_is_shown(loaded, downloads):
     assert "Taxi-v4" not in matrix[0] and matrix[1]["Ant-v5"] == "failed (timeout)" and matrix[0]["Ant-v5"] == "0.9"
     assert matrix[0]["metric"] == "normalised_return"
 
+    choose(loaded, "view", "table")
+    choose(loaded, "protocol", "paper-2024")
+    choose(loaded, "rows", "submissions")
+    loaded.find_element(By.ID, "download-csv").click()
+    paper = list(csv.DictReader(io.StringIO(
+        wait_for_download(downloads, "cwmb-leaderboard-paper-2024-scored-table.csv").read_text(encoding="utf-8"))))
+    assert [(r["rank"], r["name"]) for r in paper] == [("1", "alpha"), ("2", "'=1+1 formula")]  # text, not a formula
+
 
 def test_the_view_is_kept_in_the_url(loaded, page):
     choose(loaded, "protocol", "paper-2024")
@@ -335,7 +346,7 @@ def test_filters_change_the_rows_and_columns(loaded):
     assert "discrete" in score
     choose(loaded, "protocol", "paper-2024")
     choose(loaded, "split", "test")  # the paper's rows have no test split
-    assert run_ids(loaded) == ["paper-2024__alpha__seed-0"]
+    assert run_ids(loaded) == ["paper-2024__alpha__seed-0", "paper-2024__1-1-formula__seed-0"]
 
 
 def test_a_row_opens_its_per_env_detail(loaded):
