@@ -33,6 +33,7 @@ from cwmb.references import MissingReference, reference_episode_returns
 from cwmb.registry import ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION, get_env
 from cwmb.results import RESULT_SCHEMA_VERSION
 from cwmb.sandbox import Failure, Limits, SandboxedWorldModel
+from cwmb.sandbox.client import ISOLATION_LEVELS
 
 SPLITS = ("train", "test")
 
@@ -441,8 +442,18 @@ def evaluate(
         "options": options,
         "envs": ordered,
         "aggregate": aggregate_result(ordered, protocol),
+        "isolation": result_isolation(ordered),
         "source": None,
     }
+
+
+def result_isolation(envs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The weakest isolation any environment's world model ran under (None: no world model ran)."""
+    levels = {env_id: entry["isolation"]["level"] for env_id, entry in envs.items() if entry.get("isolation")}
+    weakest = min(levels.values(), key=ISOLATION_LEVELS.index, default=None)
+    reasons = sorted({entry["isolation"].get("fallback_reason") for entry in envs.values()
+                      if entry.get("isolation") and entry["isolation"].get("fallback_reason")})
+    return {"level": weakest, "fallback_reasons": reasons}
 
 
 def _combined_hash(hashes: dict[str, str]) -> str:

@@ -4,7 +4,7 @@ Nothing else in the project repeats this list. A record says which Gymnasium env
 (with which keywords), how its actions and states are typed, which planner the harness uses on it,
 how long its episodes are, how its states are compared, and which id the paper used for it.
 
-Version facts (Gymnasium 1.4, MuJoCo 4.0, see DESIGN.md): CWMB v1 uses the maintained ids
+Version facts (Gymnasium 1.4, MuJoCo 4.0, see docs/design.md): CWMB v1 uses the maintained ids
 (`CliffWalking-v1`, `Taxi-v4`, MuJoCo `-v5`). The paper (Dainese et al., NeurIPS 2024) used Gymnasium
 0.29.1 ids: `CliffWalking-v0` and `Taxi-v3` have the same dynamics as v1/v4; `Pusher-v4` refuses to run
 on MuJoCo >= 3; MuJoCo 3+ changed the v4 physics of HalfCheetah, Hopper, Ant and the Humanoids, so the

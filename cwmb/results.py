@@ -24,7 +24,12 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
                       # "missing_world_model" (a folder without <env>.py: scored 0), or, for reference
                       # rows, "incomplete_reference" (fewer episodes computed than the protocol plays)
       "accuracy": {"<split>": {"accuracy", "state_accuracy", "reward_accuracy", "done_accuracy",
-                               "fully_correct", "n_transitions", "n_failed", "failures": {category: count}}},
+                               "fully_correct", "n_transitions", "n_failed", "failures": {category: count},
+                               "failure_examples": {category: [{"category", "message", "traceback"}, ...]}}},
+                      # up to 3 distinct messages per category, in time order; an env where every
+                      # transition of a split failed is "failed" with the first of them
+      "isolation": {"level": "bubblewrap" | "rlimits", "fallback_reason": null | why not bubblewrap,
+                    "worker_report": {...what the worker said it did, informative only}},
       "planning": null | {"episode_returns": [...], "mean_return", "random_return", "oracle_return",
                           "normalised_return": float | null, "not_applicable": null | reason,
                           # N/A: the oracle not measurably better than random (cwmb.metrics.reference_advantage)
@@ -32,6 +37,7 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
       "seconds": {"accuracy": s, "planning": s}
     }
   },
+  "isolation": {"level": the weakest level any env ran under (null: none ran), "fallback_reasons": [...]},
   "aggregate": {"accuracy": {"mean", "ci95"}, "normalised_return": {"mean", "ci95"},
                 "discrete": {...same two...}, "continuous": {...same two...}},
   "source": null | {"paper": ..., "table": ...}     # for reported rows

@@ -401,7 +401,7 @@ def score_paper_2024(
       ``next_obs[i]``; a scalar state (Taxi, CliffWalking) is one element. Elements match exactly
       for integer states (Blackjack's tuple included) and with ``np.allclose(rtol=1e-5, atol=1e-5)``
       for float ("continuous") states: CartPole, MountainCar, Acrobot and the continuous-action
-      envs. (DESIGN.md's "fraction of state elements exactly equal" holds for the integer states
+      envs. (A "fraction of state elements exactly equal" holds for the integer states
       only; the code uses that tolerance for float states.)
     - **weighting**: each transition weighs 1 / (number of transitions with the same reward value),
       normalised (see `paper_reward_class_weights`); `accuracy` is the weighted mean of scores.

@@ -1,15 +1,14 @@
 """Parent side of the sandbox: run a submitted code world model in separate, limited processes.
 
     with SandboxedWorldModel("cartpole_cwm.py", "CartPole-v1") as model:
-        predictions = model.predict(states, actions)      # one message, one Prediction per pair
-        returns = model.rollout_returns(state, sequences)  # PlanningModel interface, one message
+        predictions = model.predict(states, actions, episodes)  # streamed in time order
+        returns = model.rollout_returns(state, sequences)         # PlanningModel interface, one message
 
-The submission never runs in the harness process. `SandboxedWorldModel` starts a worker
-(``python -I -m cwmb.sandbox.worker``, see its docstring for the message protocol) on first use,
-sends it the source text, and talks to it over two pipes. The parent owns every deadline: a call
-that stops making progress is terminated, then killed; so is a worker past the evaluation's budget.
-A worker that dies is restarted (at most `Limits.max_restarts` times) and the batch continues after
-the transition that killed it.
+The submission never runs in the harness process. `SandboxedWorldModel` starts a worker (see
+`worker.py` for the message protocol) on first use, sends it the source text, and talks to it over
+two pipes. The parent owns every deadline: a call that stops making progress is terminated, then
+killed; so is a worker past the evaluation's budget. A worker that dies is restarted (at most
+`Limits.max_restarts` times) and the batch continues after the transition that killed it.
 
 Child -> parent messages are a JSON header plus raw float64/uint8 arrays, never pickles: the child
 runs untrusted code that can forge any message, and unpickling would hand it the harness. Every
@@ -19,38 +18,46 @@ what the submission must deliver (finite, integral where the env's states are in
 
 What the isolation guarantees, and what it does not
 ---------------------------------------------------
-This is NOT a security boundary against a determined attacker: it is meant to contain buggy and
-careless LLM-written code, the way EvalPlus's `reliability_guard` is. Guaranteed on Linux:
+Meant for untrusted, LLM-written code, including code a search such as GIF-MCTS optimised for
+accuracy, which will use whatever it can reach. On Linux, in every case:
 
-- the harness process survives: the submission runs in another process, whose death, hang,
-  memory use and output cannot take the harness down; messages from it are decoded without
-  pickle and validated;
-- limits set in the child with `setrlimit`: address space (MemoryError beyond it), CPU time,
-  file size, core dumps off, process count (ignored by the kernel for root: see below); a
-  wall-clock deadline per step (in the child) and per call and evaluation (in the parent,
-  terminate then kill, process group included);
-- a fresh temporary working directory (deleted afterwards, with the worker's process group killed
-  first), stdin on /dev/null, stdout/stderr captured and truncated to `Limits.output_bytes`,
-  an environment of PATH/HOME/TMPDIR/locale/thread counts only, no path to any data;
+- no ground truth in reach: `predict` streams each episode in time order (round k carries the k-th
+  transition of every episode, sent only once round k-1 is answered), so the worker only ever holds
+  states it has been asked to step from; reading its caller's frames or the heap finds nothing
+  that is not an input already;
+- the harness process survives: the submission runs in another process, whose death, hang, memory
+  use and output cannot take the harness down; messages from it are decoded without pickle and
+  validated;
+- rlimits set in the child: address space (MemoryError beyond it), CPU time, file size, core dumps
+  off, process count; a wall-clock deadline per step (in the child) and per call and evaluation
+  (in the parent: terminate, then kill), and `FAIL_FAST_AFTER` timeouts in a row end a split;
+- stdin on /dev/null, stdout/stderr captured and truncated to `Limits.output_bytes`, an environment
+  of PATH/HOME/TMPDIR/locale/thread counts only; the worker dies with the harness;
 - `import gymnasium` (and the other simulators, and `cwmb`) refused, statically by an `ast` scan
   with the line number and dynamically by an import hook; Python's socket API refused.
 
-Only when the harness runs as root (the default in containers and CI), also: a private network
-namespace (no network at all, even through ctypes), a private mount namespace with the dataset
-directories (`limits.protected_paths`) covered by empty tmpfs, and user `nobody` with
-`no_new_privs` (cannot signal the harness or read its /proc, cannot write the project, and
-RLIMIT_NPROC applies). `SandboxedWorldModel.isolation` records what was achieved.
+Isolation level "bubblewrap" (`cwmb.sandbox.bubblewrap`; recorded as `isolation["level"]`), used
+whenever `bwrap` runs here, as root and as an ordinary user alike: an allow-list filesystem of
+read-only binds (interpreter, standard library, system libraries, numpy, the worker's code): no
+home, project, dataset, caches or /work, whatever the path; private size-capped /tmp and /dev/shm
+(64 MiB in all) that vanish with the worker; new network (no network at all, even through ctypes),
+PID (the harness is invisible), IPC and UTS namespaces. As root the worker also drops to user
+`nobody` (RLIMIT_NPROC applies, no capabilities); as an ordinary user it cannot create further user
+namespaces. The leaderboard accepts only results evaluated at this level.
 
-Not guaranteed: without root, code that uses ctypes or raw syscalls can open sockets, signal
-the harness (same user), read any file the user can read (including the dataset, if it guesses
-the path) and write wherever the user can; RLIMIT_NPROC counts all processes of the user; a
-grandchild that calls setsid escapes the process-group kill; disk usage is bounded per file, not
-in total. A submission can overwrite its progress block or forge messages: the harness refuses a
-malformed message (crash), but may charge a death to the wrong transition of the same batch. Even
-as root, the worker keeps CAP_DAC_READ_SEARCH (the interpreter may live under /root), so it can
-read files outside the hidden directories. For a real boundary run workers in a
-container or a sandbox such as gVisor, bubblewrap or nsjail: separate user, read-only root with
-only the interpreter and the submission mounted, no network, cgroup memory/pids limits.
+Isolation level "rlimits" (the fallback, with a warning, where bubblewrap is missing or user
+namespaces are disabled): only the guarantees of the first list. As root the worker still becomes
+`nobody` (keeping CAP_DAC_READ_SEARCH: the interpreter may live under /root), so it cannot write
+the project or signal the harness, but it can read any file, including a copy of the dataset, and
+use the network through ctypes; as an ordinary user it can do whatever that user can (read and
+write their files, signal the harness, open sockets), and RLIMIT_NPROC counts all their processes.
+
+Not guaranteed at either level: a submission can overwrite its progress block or forge messages:
+the harness refuses a malformed message (crash), but may charge a death to the wrong transition of
+the same batch. bwrap exits with 128 + N when the worker dies of signal N, so a worker that calls
+`os._exit(137)` is reported as killed. No cgroup limits: memory is bounded per process (RLIMIT_AS),
+not across the processes a submission may fork (at most `Limits.max_processes`). For a stronger
+boundary still, run the harness itself in a VM or gVisor.
 """
 
 from __future__ import annotations
@@ -86,6 +93,10 @@ from cwmb.registry import EnvRecord, get_env
 from cwmb.sandbox import bubblewrap
 from cwmb.sandbox.limits import NOBODY, Limits
 from cwmb.sandbox.worker import CATEGORIES, EXIT_MEMORY, REPLY, REQUEST
+
+#: What a worker ran under, weakest first: "rlimits" (a separate process with resource limits: the
+#: fallback) or "bubblewrap" (also the allow-list filesystem and private namespaces).
+ISOLATION_LEVELS = ("rlimits", "bubblewrap")
 
 _POLL_SECONDS = 0.05
 _KILL_GRACE_SECONDS = 0.25
