@@ -71,6 +71,7 @@ def _stop_after_first_env(command, out, send):
 
 @pytest.mark.parametrize("jobs, send, status", [
     ("1", lambda p: p.send_signal(signal.SIGTERM), 143),  # what `timeout` and `kill` send
+    ("1", lambda p: os.killpg(p.pid, signal.SIGINT), 130),  # Ctrl-C while the world model runs in-process
     ("2", lambda p: os.killpg(p.pid, signal.SIGINT), 130),  # Ctrl-C: the whole process group, pool included
 ])
 def test_a_stopped_run_says_what_was_saved_and_resumes(jobs, send, status, submission, tmp_path):
