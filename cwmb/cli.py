@@ -126,11 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         except (KeyboardInterrupt, Terminated) as stop:  # outside an evaluation: nothing to save
-            stop = Interrupted("interrupted", EXIT_SIGINT if isinstance(stop, KeyboardInterrupt) else EXIT_SIGTERM)
-            print(f"{stop}", file=sys.stderr)
-            return stop.status
-        except Interrupted as stop:
-            print(f"{stop}", file=sys.stderr)
+            print("interrupted", file=sys.stderr)
+            return EXIT_SIGINT if isinstance(stop, KeyboardInterrupt) else EXIT_SIGTERM
+        except Interrupted as stop:  # an evaluation, which says what it saved
+            print(stop, file=sys.stderr)
             return stop.status
 
 
@@ -286,7 +285,30 @@ def summary_table(result: dict[str, Any]) -> str:
             parts = [f"{g} {_fmt(v['mean'])}" + (f" [{_fmt(v['ci95'][0])}, {_fmt(v['ci95'][1])}]" if v.get("ci95") else "")
                      for g, v in aggregate[name].items()]
             lines.append(f"{name}: " + "; ".join(parts))
+    isolation = (result.get("isolation") or {}).get("level")
+    if isolation:
+        lines.append(f"sandbox isolation: {isolation}")
+    first = first_failure(result)
+    if first:
+        where, failure = first
+        lines.append(f"first failure ({where}): {failure['category']}: {failure['message']}")
+        lines += ["  " + line for line in failure.get("traceback", "").strip().splitlines()[-6:]]
     return "\n".join(lines)
+
+
+def first_failure(result: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """(where, failure) of the first thing that broke in the submission's code, if anything did:
+    an env that failed (not one without a world model), else the first kept failure of a split."""
+    for env_id, entry in result["envs"].items():
+        failure = entry.get("failure")
+        if failure and failure["category"] not in ("missing_world_model", "incomplete_reference"):
+            return env_id, failure
+    for env_id, entry in result["envs"].items():
+        for split, scored in entry["accuracy"].items():
+            for examples in (scored.get("failure_examples") or {}).values():
+                if examples:
+                    return f"{env_id} {split}", examples[0]
+    return None
 
 
 def _fmt(value: Any, digits: int = 3) -> str:

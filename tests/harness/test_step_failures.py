@@ -99,3 +99,18 @@ def test_a_model_that_never_returns_ends_within_seconds(tmp_path):
     assert elapsed < 60, f"took {elapsed:.0f} s"
     assert check.accuracy == 0.0 and check.step_errors[0].category == "timeout"
     assert any(f"the {FAIL_FAST_AFTER} transitions before failed with timeout" in e.message for e in check.step_errors)
+
+
+def test_the_summary_shows_the_first_failure_with_its_line(tmp_path):
+    from cwmb.cli import summary_table
+    from cwmb.evaluate import evaluate
+
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "CartPole-v1.py").write_text(RAISES)
+    (folder / "submission.json").write_text('{"name": "broken"}')
+    result = evaluate(folder, env_ids=["CartPole-v1"], skip_planning=True)
+    table = summary_table(result)
+    assert "first failure (CartPole-v1): exception: every transition of a split failed" in table
+    assert "ValueError: the pole fell off the cart (line 7" in table
+    assert "sandbox isolation: " in table
