@@ -27,13 +27,14 @@ from cwmb.backends import run_units
 from cwmb.dataset.load import Transitions, dataset_revision, load_transitions, read_split
 from cwmb.episodes import play_episode
 from cwmb.errors import CWMBError, SubmissionError
-from cwmb.metrics import NotApplicable, aggregate, bootstrap_ci, normalised_return, score_paper_2024, score_v1
+from cwmb.metrics import NotApplicable, NotMeasured, aggregate, bootstrap_ci, normalised_return, score_paper_2024, score_v1
+from cwmb.metrics.graded import graded_errors, rollout_plan
 from cwmb.protocols import Protocol, get_protocol
-from cwmb.references import MissingReference, reference_episode_returns
+from cwmb.references import INCOMPLETE_REFERENCE, MissingReference, reference_episode_returns
 from cwmb.registry import ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION, get_env
 from cwmb.results import RESULT_SCHEMA_VERSION
 from cwmb.sandbox import Failure, Limits, SandboxedWorldModel
-from cwmb.sandbox.client import ISOLATION_LEVELS
+from cwmb.sandbox.client import ISOLATION_LEVELS, Trajectory
 
 SPLITS = ("train", "test")
 
@@ -155,6 +156,12 @@ class SplitPredictions:
     """Failed transitions per category."""
     examples: dict[str, list[Failure]]
     """The first `FAILURE_EXAMPLES` distinct failures (by message) per category, in time order."""
+    rollout_plan: dict[int, int] | None = None
+    """Open-loop rollouts run (`cwmb.metrics.graded.rollout_plan`: start row -> steps), None: none."""
+    trajectories: dict[int, Trajectory | None] = field(default_factory=dict)
+    """What the model predicted from each rollout start; None where the rollout failed."""
+    rollout_failures: dict[str, int] = field(default_factory=dict)
+    """Failed rollouts per category."""
 
     @property
     def all_failed(self) -> bool:
@@ -167,13 +174,39 @@ class SplitPredictions:
         return self.examples[max(self.failures, key=self.failures.get)][0]
 
 
-def predict_split(model: SandboxedWorldModel, transitions: Transitions) -> SplitPredictions:
+def predict_split(model: SandboxedWorldModel, transitions: Transitions, *, rollouts: bool = False) -> SplitPredictions:
     """Step `model` through a split in time order (`SandboxedWorldModel.predict` with its episodes):
-    the one path by which the harness and every synthesis method score a world model."""
+    the one path by which the harness and every synthesis method score a world model.
+
+    With `rollouts`, also the open-loop rollouts of the graded metrics (`cwmb.metrics.graded`),
+    each sent in the round of its start state, before any later state of its episode.
+    """
     predictions: list[Any] = []
     failures: dict[str, int] = {}
     examples: dict[str, list[Failure]] = {}
-    for prediction in model.predict(transitions.obs, transitions.action, transitions.episode):
+    plan = rollout_plan(transitions) if rollouts else None
+    trajectories: dict[int, Trajectory | None] = {}
+    rollout_failures: dict[str, int] = {}
+
+    def roll_out(indices: np.ndarray) -> None:
+        starts = [i for i in indices.tolist() if i in plan]
+        if not starts:
+            return
+        sequences = [transitions.action[i : i + plan[i]] for i in starts]
+        for start, result in zip(starts, model.trajectories([transitions.obs[i] for i in starts], sequences)):
+            if isinstance(result, Failure):
+                trajectories[start] = None
+                rollout_failures[result.category] = rollout_failures.get(result.category, 0) + 1
+            else:
+                trajectories[start] = result
+    predicted = model.predict(transitions.obs, transitions.action, transitions.episode,
+                              after_round=roll_out if plan else None)
+    for start in (plan or {}):
+        if start not in trajectories:  # its round was not run (fail fast): failed as its first step did
+            trajectories[start] = None
+            category = predicted[start].failure.category
+            rollout_failures[category] = rollout_failures.get(category, 0) + 1
+    for prediction in predicted:
         failure = prediction.failure
         if failure is None:
             predictions.append((prediction.next_state, prediction.reward, prediction.done))
@@ -183,7 +216,7 @@ def predict_split(model: SandboxedWorldModel, transitions: Transitions) -> Split
         kept = examples.setdefault(failure.category, [])
         if len(kept) < FAILURE_EXAMPLES and all(k.message != failure.message for k in kept):
             kept.append(failure)
-    return SplitPredictions(predictions, failures, examples)
+    return SplitPredictions(predictions, failures, examples, plan, trajectories, rollout_failures)
 
 
 @dataclass(frozen=True)
@@ -247,7 +280,8 @@ def evaluate_env(
     """Accuracy on `splits` and planning return of one world model file: the `envs.<id>` result entry."""
     protocol = get_protocol(protocol_name)
     record = get_env(env_id)
-    entry: dict[str, Any] = {"status": "ok", "failure": None, "accuracy": {}, "planning": None, "seconds": {}}
+    entry: dict[str, Any] = {"status": "ok", "failure": None, "accuracy": {}, "graded": {}, "planning": None,
+                             "seconds": {}}
     start = time.perf_counter()
     with SandboxedWorldModel(path, record.env_id, limits=Limits()) as model:
         try:
@@ -259,8 +293,10 @@ def evaluate_env(
         everything_failed: Failure | None = None
         for split in splits:
             transitions = _transitions_for(protocol, record.env_id, split, paper_data)
-            predicted = predict_split(model, transitions)
+            predicted = predict_split(model, transitions, rollouts=True)
             result = _score(protocol, transitions, predicted.predictions).to_dict()
+            entry["graded"][split] = graded_errors(transitions, predicted.predictions, predicted.rollout_plan,
+                                                   predicted.trajectories, predicted.rollout_failures)
             result["failures"] = predicted.failures
             result["failure_examples"] = {c: [f.to_dict() for f in kept] for c, kept in predicted.examples.items()}
             entry["accuracy"][split] = result
@@ -422,7 +458,7 @@ def evaluate(
         for env_id in ENVIRONMENTS:
             if env_id not in envs:
                 missing = Failure("missing_world_model", f"the submission has no {env_id}.py", "")
-                entry = {"status": "ok", "failure": None, "accuracy": {}, "planning": None, "seconds": {}}
+                entry = {"status": "ok", "failure": None, "accuracy": {}, "graded": {}, "planning": None, "seconds": {}}
                 envs[env_id] = _failed_entry(entry, missing, env_id, the_protocol, splits, paper_data)
     ordered = {e: envs[e] for e in ENVIRONMENTS if e in envs}
     return {
@@ -495,7 +531,9 @@ def aggregate_result(envs: dict[str, dict[str, Any]], protocol: str) -> dict[str
         scored = entry["accuracy"].get(the_protocol.scored_split) or next(iter(entry["accuracy"].values()), None)
         accuracy[env_id] = scored["accuracy"] if scored and entry["status"] == "ok" else None
         planning = entry.get("planning")
-        if planning is None or entry["status"] != "ok":
+        if (entry.get("failure") or {}).get("category") == INCOMPLETE_REFERENCE:
+            returns[env_id] = NotMeasured(entry["failure"]["message"])  # a reference row not computed yet: no 0
+        elif planning is None or entry["status"] != "ok":
             returns[env_id] = None
         elif planning["normalised_return"] is not None:
             returns[env_id] = planning["normalised_return"]
