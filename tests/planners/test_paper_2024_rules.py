@@ -2,6 +2,7 @@
 cwmb-v1's rule; and cwmb-v1's numbers pinned to the shipped references they produced."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -107,3 +108,38 @@ def test_cwmb_v1_oracle_reproduces_its_shipped_reference_episode(env_id):
     result = play_episode(record, CWMB_V1, 0, oracle_model(record, CWMB_V1.seed_base))
     assert result.seed == shipped["seeds"][0]
     assert result.episode_return == shipped["returns"][0]
+
+
+def test_the_store_refuses_results_made_with_the_old_planners():
+    from leaderboard.store import Rejected, check_result
+    from tests.leaderboard.results_factory import REVISION, evaluated
+
+    result = evaluated(protocol="paper-2024")
+    old = result["protocol"]
+    old["planner_revision"] = 1
+    old["cem"] = {**old["cem"], "initial_std_of": "range", "horizon_within_episode": False}
+    old["mcts"] = {**old["mcts"], "decide_by": "visit_counts"}
+    with pytest.raises(Rejected, match=re.escape("settings differ from the published ones (cem, mcts, planner_revision)")):
+        check_result(result, "old.json", dataset_revision=REVISION)
+
+
+def test_oracle_references_of_the_old_planners_are_refused_and_replaced(monkeypatch, tmp_path):
+    from cwmb import references
+
+    path = tmp_path / "paper-2024.json"
+    stale = {"CartPole-v1": {"random": {"returns": [20.0, 25.0], "seeds": [0, 1], "seconds": [0, 0]},
+                             "oracle": {"returns": [400.0], "seeds": [0], "seconds": [1.0]}}}  # no revision: 1
+    path.write_text(json.dumps(stale))
+    monkeypatch.setattr(references, "references_path", lambda protocol: path)
+    with pytest.raises(references.MissingReference, match="computed with older planners"):
+        references.reference_returns("paper-2024", "CartPole-v1")
+    played = []
+    monkeypatch.setattr(references, "reference_episode",
+                        lambda env_id, policy, protocol_name, episode: played.append(episode)
+                        or {"return": 300.0 + episode, "seed": episode, "seconds": 0.0})
+    stored = references.compute(PAPER_2024, ["CartPole-v1"], 2, policies=("oracle",))
+    assert played == [0, 1]  # the stale episode was not kept
+    assert stored["CartPole-v1"]["oracle"] == {"planner_revision": 2, "returns": [300.0, 301.0], "seeds": [0, 1],
+                                               "seconds": [0.0, 0.0]}
+    assert stored["CartPole-v1"]["random"] == stale["CartPole-v1"]["random"]  # random returns never plan
+    assert references.reference_returns("paper-2024", "CartPole-v1") == (22.5, 300.5)
