@@ -88,6 +88,9 @@ def _namespace_args() -> list[str]:
     if os.geteuid() != 0:
         # Unprivileged: a user namespace is how bwrap gets the others; nested ones are refused.
         args += ["--unshare-user", "--disable-userns"]
+    else:
+        # As root: no capability but the two the worker needs to become nobody before it reads the submission.
+        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     return args
 
 

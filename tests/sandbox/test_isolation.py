@@ -205,3 +205,17 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+@needs_bubblewrap
+def test_the_submission_runs_without_capabilities(tmp_path):
+    source = ("class Environment:\n    def set_state(self, s): self.s = s\n    def step(self, a):\n"
+              "        status = open('/proc/self/status').read()\n"
+              "        effective = int(status.split('CapEff:')[1].split()[0], 16)\n"
+              "        permitted = int(status.split('CapPrm:')[1].split()[0], 16)\n"
+              "        return self.s, float(effective | permitted), False\n")
+    (tmp_path / "capabilities.py").write_text(source)
+    with sandbox("capabilities", path=tmp_path / "capabilities.py") as model:
+        (prediction,) = model.predict(cartpole_states(1), [0])
+        assert model.isolation["level"] == "bubblewrap"
+    assert prediction.ok and prediction.reward == 0.0
