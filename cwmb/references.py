@@ -153,16 +153,17 @@ def paper_comparison_table(paper_results: Path) -> str:
     for paper_id, values in table12["envs"].items():
         env_id = get_env(paper_id).env_id
         paper = dict(zip(columns, values))
-        cells = []
+        cells, computed = [], []
         for policy in POLICIES:
             stored = ours.get(env_id, {}).get(policy, {})
             returns = [] if is_stale(get_protocol("paper-2024"), policy, stored) else stored.get("returns", [])
+            computed.append(returns)
             if returns:
                 sem = np.std(returns, ddof=1) / np.sqrt(len(returns)) if len(returns) > 1 else float("nan")
                 cells.append(f"{np.mean(returns):.1f} ± {sem:.1f}" if len(returns) > 1 else f"{returns[0]:.1f} (1 ep.)")
             else:
                 cells.append("not computed")
-        counts = "/".join(str(len(ours.get(env_id, {}).get(p, {}).get("returns", []))) for p in POLICIES)
+        counts = "/".join(str(len(episodes)) for episodes in computed)
         rows.append(f"| {env_id} ({paper_id}) | {paper['random']} | {cells[0]} | {paper['oracle planner']} | {cells[1]} | {counts} |")
     return "\n".join(rows)
 
