@@ -71,15 +71,19 @@ _PATHS = f"import sys; sys.path[:0] = [{HARNESS!r}, {SITE!r}]"
 
 
 def _wrapped(code: str, argv: list[str] = ()) -> list[str]:
-    python = os.path.realpath(sys.executable)
-    binds = [*_python_binds(python), *_module_binds()]
-    return [*_namespace_args(), *_system_binds(), *_traversable_parents(binds), *binds,
+    return [*_sandbox_args(), os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", code, *argv]
+
+
+@functools.lru_cache(maxsize=1)
+def _sandbox_args() -> tuple[str, ...]:
+    """Everything before the command: the same for every worker of this process."""
+    binds = [*_python_binds(os.path.realpath(sys.executable)), *_module_binds()]
+    return (*_namespace_args(), *_system_binds(), *_traversable_parents(binds), *binds,
             "--proc", "/proc", "--dev", "/dev",
             "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
             "--perms", "0777", "--dir", WORKDIR,
             "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--chdir", WORKDIR, "--",
-            python, "-I", "-S", "-B", "-c", code, *argv]
+            "--chdir", WORKDIR, "--")
 
 
 def _namespace_args() -> list[str]:
