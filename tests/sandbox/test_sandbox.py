@@ -23,7 +23,7 @@ from cwmb.errors import FAILURE_CATEGORIES, SubmissionError, SubmissionException
 from cwmb.planners.model import PlanningModel
 from cwmb.sandbox import Failure, Limits, Prediction, SandboxedWorldModel
 from cwmb.sandbox.client import _Process
-from cwmb.sandbox.worker import CATEGORIES
+from cwmb.sandbox.worker import CATEGORIES, COMMANDS
 
 HOSTILE = Path(__file__).parent / "hostile"
 FAST = Limits(step_timeout=0.5, load_timeout=30.0, memory_mb=512, file_size_mb=4, max_processes=8,
@@ -391,7 +391,8 @@ def test_worker_answers_unknown_commands_with_the_valid_ones():
     finally:
         process.close()
     assert header == {"status": "error", "category": "crash", "traceback": "",
-                      "message": "unknown command 'bogus'; valid commands: setup, load, predict, rollouts, play, close"}
+                      "message": f"unknown command 'bogus'; valid commands: {', '.join(COMMANDS)}"}
+    assert COMMANDS[:3] == ("setup", "load", "predict") and "close" in COMMANDS
 
 
 def test_mismatched_inputs_are_the_callers_error():
