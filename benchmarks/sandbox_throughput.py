@@ -127,8 +127,8 @@ def measure(transitions: Transitions, what: str, repeats: int) -> None:
             remote = [sandboxed(model, transitions) for _ in range(repeats)]
         step_local, step_remote = min(t[0] for t in local), min(t[0] for t in remote)
         check_local, check_remote = min(t[1] for t in local), min(t[1] for t in remote)
-        print(f"{name:<16}{n / step_local:>12,.0f}{n / step_remote:>12,.0f}{step_local / step_remote:>7.3g}"
-              f"{n / check_local:>13,.0f}{n / check_remote:>13,.0f}{check_local / check_remote:>7.3g}"
+        print(f"{name:<16}{n / step_local:>12,.0f}{n / step_remote:>12,.0f} {step_local / step_remote:>7.3g}"
+              f"{n / check_local:>13,.0f}{n / check_remote:>13,.0f} {check_local / check_remote:>7.3g}"
               f"{startup:>13.2f}s")
 
 
