@@ -116,7 +116,7 @@ def measure(transitions: Transitions, what: str, repeats: int) -> None:
     n = len(transitions)
     rounds = int(np.unique(transitions.episode, return_counts=True)[1].max())
     print(f"{n} CartPole-v1 transitions ({what}; {rounds} rounds), best of {repeats}")
-    print(f"{'world model':<16}{'predict /s':>24}{'ratio':>7}{'accuracy check /s':>26}{'ratio':>7}{'worker start':>14}")
+    print(f"{'world model':<16}{'predict /s':>24}{'ratio':>8}{'accuracy check /s':>26}{'ratio':>8}{'worker start':>14}")
     print(f"{'':<16}{'in-process':>12}{'sandbox':>12}{'':>7}{'in-process':>13}{'sandbox':>13}")
     for name, path in CWMS.items():
         local = [in_process(path, transitions) for _ in range(repeats)]
