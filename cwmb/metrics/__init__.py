@@ -1,7 +1,8 @@
 """Scoring a code world model: the comparator, transition accuracy, normalised return and means.
 
 Both protocols side by side: `cwmb-v1` (the default, with stated tolerances and `done` = termination)
-and `paper-2024` (the paper's metric exactly as its code computed it).
+and `paper-2024` (the paper's metric exactly as its code computed it). Beside them, under every
+protocol, the graded errors (`graded.py`: 1 - R², balanced termination, open-loop rollout error).
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ from cwmb.metrics.compare import (
 
 # Transition accuracy
 from cwmb.metrics.accuracy import SCORERS, AccuracyResult, Misprediction, score_paper_2024, score_v1
+
+# Graded errors (beside the protocols' accuracy)
+from cwmb.metrics.graded import (
+    GRADED_REVISION,
+    ROLLOUT_HORIZONS,
+    ROLLOUT_STRIDE,
+    balanced_accuracy,
+    graded_errors,
+    normalised_squared_error,
+    rollout_plan,
+)
 
 # Returns and means over environments
 from cwmb.metrics.normalise import (
@@ -47,6 +59,14 @@ __all__ = [
     "Misprediction",
     "score_paper_2024",
     "score_v1",
+    # graded errors
+    "GRADED_REVISION",
+    "ROLLOUT_HORIZONS",
+    "ROLLOUT_STRIDE",
+    "balanced_accuracy",
+    "graded_errors",
+    "normalised_squared_error",
+    "rollout_plan",
     # returns and means
     "ADVANTAGE_MIN_STANDARD_ERRORS",
     "GroupMean",

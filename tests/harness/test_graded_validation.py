@@ -90,3 +90,21 @@ def test_failed_transitions_and_rollouts_are_counted_and_scored_as_static():
     rollout = block["rollout"]
     assert rollout["failures"] == {"exception": rollout["n_failed"]} and rollout["n_failed"] > rollout["n_rollouts"] / 2
     assert 0.98 < block["state_error"] < 1.05  # what it returns is the static answer; failures count as it
+
+
+def test_results_carry_the_graded_block_and_schema_1_still_loads(tmp_path):
+    from cwmb.cli import summary_table
+    from cwmb.evaluate import evaluate
+    from cwmb.results import InvalidResult, RESULT_SCHEMA_VERSION, read_result, validate_result, write_result
+
+    result = evaluate(SUBMISSIONS / "baseline-static", env_ids=["Pendulum-v1"], skip_planning=True, splits=("test",))
+    assert result["schema_version"] == RESULT_SCHEMA_VERSION == 2
+    block = read_result(write_result(result, tmp_path / "r.json"))["envs"]["Pendulum-v1"]["graded"]["test"]
+    assert block["rollout"]["horizons"] == [1, 5, 10, 20] and 0.98 < block["state_error"] < 1.05
+    assert f"{block['state_error']:.3g}" in summary_table(result).splitlines()[2]  # the summary's graded column
+    old = {**result, "schema_version": 1, "envs": {e: {k: v for k, v in entry.items() if k != "graded"}
+                                                   for e, entry in result["envs"].items()}}
+    validate_result(old)
+    result["envs"]["Pendulum-v1"]["graded"]["test"]["state_error"] = -1.0
+    with pytest.raises(InvalidResult, match=r"envs.Pendulum-v1.graded.test: graded errors must be numbers >= 0 or null"):
+        validate_result(result)
