@@ -58,3 +58,4 @@ def test_the_page_and_the_markdown_show_the_graded_numbers_and_the_curves(tmp_pa
     pendulum = next(e for e in row["envs"] if e["env_id"] == "Pendulum-v1")
     assert pendulum["state_error"]["test"] == 0.25 and pendulum["rollout_error"]["test"]["horizons"] == [1, 5, 10, 20]
     assert '<option value="state_error">state error</option>' in page and 'key: "state_error"' in page
+
