@@ -10,7 +10,8 @@ only of read-only binds of what it needs:
 - the worker's own code (`cwmb/__init__.py` and `cwmb/sandbox/`) at `/sandbox/harness`;
 
 plus a private `/proc` (new PID namespace) and `/dev`, and size-capped tmpfs mounts for `/tmp`
-(the working directory is `/tmp/work`) and `/dev/shm`. No home, no project, no dataset, no caches,
+(the working directory is `/tmp/work`) and `/dev/shm`. A seccomp filter refuses new user namespaces
+(which would let the worker mount a tmpfs of any size; see `user_namespace_filter`). No home, no project, no dataset, no caches,
 no `/work`, no `/etc` beyond the loader cache. New network, PID, IPC, UTS (and, where the kernel
 allows, cgroup) namespaces; `--die-with-parent` (the worker dies with the harness) and
 `--new-session`. Everything it writes lives in its own tmpfs and is gone when it exits.
@@ -29,6 +30,7 @@ import functools
 import glob
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import sysconfig
@@ -51,27 +53,86 @@ def probe() -> str | None:
     """None when bubblewrap runs the worker's interpreter here, else why not (one line). Once per process."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    argv, inherited = _wrapped(f"{_PATHS}; import numpy, cwmb.sandbox.worker")
     try:
-        completed = subprocess.run(_wrapped(f"{_PATHS}; import numpy, cwmb.sandbox.worker"),
-                                   capture_output=True, timeout=60, text=True, stdin=subprocess.DEVNULL)
+        completed = subprocess.run(argv, capture_output=True, timeout=60, text=True, stdin=subprocess.DEVNULL,
+                                   pass_fds=inherited)
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bubblewrap failed to start: {exc}"
+    finally:
+        for fd in inherited:
+            os.close(fd)
     if completed.returncode != 0:
         detail = (completed.stderr.strip().splitlines() or ["no message"])[-1]
         return f"bubblewrap cannot run the worker here ({detail[:200]}); are unprivileged user namespaces disabled?"
     return None
 
 
-def command(worker_argv: list[str]) -> list[str]:
-    """`bwrap [binds and namespaces] -- <interpreter> -I -S -B -c <start the worker> <worker_argv>`."""
+def command(worker_argv: list[str]) -> tuple[list[str], list[int]]:
+    """(`bwrap [binds, namespaces, filter] -- <interpreter> -I -S -B -c <start the worker> <worker_argv>`,
+    the file descriptors the command line names: pass them to the child, then close them)."""
     return _wrapped(f"{_PATHS}; from cwmb.sandbox.worker import main; main(sys.argv)", worker_argv)
 
 
 _PATHS = f"import sys; sys.path[:0] = [{HARNESS!r}, {SITE!r}]"
 
 
-def _wrapped(code: str, argv: list[str] = ()) -> list[str]:
-    return [*_sandbox_args(), os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", code, *argv]
+def _wrapped(code: str, argv: list[str] = ()) -> tuple[list[str], list[int]]:
+    inherited: list[int] = []
+    program = user_namespace_filter()
+    seccomp: list[str] = []
+    if program is not None:
+        fd = os.memfd_create("cwmb-seccomp")
+        os.write(fd, program)
+        os.lseek(fd, 0, os.SEEK_SET)
+        inherited.append(fd)
+        seccomp = ["--seccomp", str(fd)]
+    args = [*_sandbox_args()[:-1], *seccomp, "--", os.path.realpath(sys.executable), "-I", "-S", "-B", "-c", code, *argv]
+    return args, inherited
+
+
+# ------------------------------------------------------------------------------------------------
+# No user namespaces inside the sandbox. A user namespace of its own would give the worker the
+# right to mount: a tmpfs of any size (measured: 200 MiB written past the 64 MiB cap, as root's
+# `nobody`). As an ordinary user bwrap's --disable-userns forbids them; as root bwrap makes no
+# user namespace, so a seccomp filter refuses unshare/clone with CLONE_NEWUSER (and clone3, whose
+# flags it cannot read: ENOSYS, so libc falls back to clone) in both cases.
+
+_CLONE_NEWUSER = 0x10000000
+_ARCHITECTURES = {  # machine -> (AUDIT_ARCH_*, clone, unshare, clone3)
+    "x86_64": (0xC000003E, 56, 272, 435),
+    "aarch64": (0xC00000B7, 220, 97, 435),
+}
+_LD_W_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW, _ERRNO = 0x7FFF0000, 0x00050000
+_EPERM, _ENOSYS = 1, 38
+
+
+@functools.lru_cache(maxsize=1)
+def user_namespace_filter() -> bytes | None:
+    """The seccomp program (classic BPF, as bwrap --seccomp reads it), None on other machines."""
+    machine = os.uname().machine
+    if machine not in _ARCHITECTURES:
+        return None
+    arch, clone, unshare, clone3 = _ARCHITECTURES[machine]
+    # (code, jump if true, jump if false, k); offsets into struct seccomp_data: nr 0, arch 4, args[0] 16.
+    program = [
+        (_LD_W_ABS, 0, 0, 4),
+        (_JEQ, 1, 0, arch),             # another ABI (i386 on x86_64): refuse every call
+        (_RET, 0, 0, _ERRNO | _EPERM),
+        (_LD_W_ABS, 0, 0, 0),
+        (_JGE, 0, 1, 0x40000000),       # x32 system calls
+        (_RET, 0, 0, _ERRNO | _EPERM),
+        (_JEQ, 0, 1, clone3),
+        (_RET, 0, 0, _ERRNO | _ENOSYS),
+        (_JEQ, 1, 0, clone),
+        (_JEQ, 0, 3, unshare),
+        (_LD_W_ABS, 0, 0, 16),          # the flags (low 32 bits of the first argument)
+        (_JSET, 0, 1, _CLONE_NEWUSER),
+        (_RET, 0, 0, _ERRNO | _EPERM),
+        (_RET, 0, 0, _ALLOW),
+    ]
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,7 +144,7 @@ def _sandbox_args() -> tuple[str, ...]:
             "--size", str(TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
             "--perms", "0777", "--dir", WORKDIR,
             "--size", str(SHM_BYTES), "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--chdir", WORKDIR, "--")
+            "--chdir", WORKDIR, "--")  # the command follows "--" (`_wrapped` puts the filter before it)
 
 
 def _namespace_args() -> list[str]:

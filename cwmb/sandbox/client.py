@@ -41,9 +41,10 @@ whenever `bwrap` runs here, as root and as an ordinary user alike: an allow-list
 read-only binds (interpreter, standard library, system libraries, numpy, the worker's code): no
 home, project, dataset, caches or /work, whatever the path; private size-capped /tmp and /dev/shm
 (64 MiB in all) that vanish with the worker; new network (no network at all, even through ctypes),
-PID (the harness is invisible), IPC and UTS namespaces. As root the worker also drops to user
-`nobody` (RLIMIT_NPROC applies, no capabilities); as an ordinary user it cannot create further user
-namespaces. The leaderboard accepts only results evaluated at this level.
+PID (the harness is invisible), IPC and UTS namespaces, and no user namespace of its own (a
+seccomp filter on x86_64 and aarch64, and bwrap's --disable-userns for ordinary users: one would let
+it mount a tmpfs past the cap). As root the worker also drops to user `nobody` (RLIMIT_NPROC
+applies, no capabilities). The leaderboard accepts only results evaluated at this level.
 
 Isolation level "rlimits" (the fallback, with a warning, where bubblewrap is missing or user
 namespaces are disabled): only the guarantees of the first list. As root the worker still becomes
@@ -143,6 +144,17 @@ class Prediction(NamedTuple):
         return self.failure is None
 
 
+class Trajectory(NamedTuple):
+    """What the world model predicted along one open-loop rollout (`SandboxedWorldModel.trajectories`)."""
+
+    states: list[Any]
+    """Predicted next states, one per step taken, in the env's native types."""
+    rewards: np.ndarray
+    """Predicted rewards, one per step taken."""
+    done: bool
+    """The model said done at its last step (the rollout stopped there)."""
+
+
 _new_prediction = partial(tuple.__new__, Prediction)  # Prediction._make without its Python-level checks
 
 
@@ -222,7 +234,8 @@ class SandboxedWorldModel(PlanningModel):
         return "".join(self._outputs + current)
 
     # -- accuracy -----------------------------------------------------------------------------
-    def predict(self, states: Sequence[Any], actions: Sequence[Any], episodes: Sequence[int] | None = None) -> list[Prediction]:
+    def predict(self, states: Sequence[Any], actions: Sequence[Any], episodes: Sequence[int] | None = None, *,
+                after_round: Callable[[np.ndarray, list[Prediction]], None] | None = None) -> list[Prediction]:
         """`env.set_state(state); env.step(action)` for every pair, streamed in time order.
 
         `episodes` gives each pair's episode (its rows in time order, as in the dataset): round k
@@ -234,6 +247,10 @@ class SandboxedWorldModel(PlanningModel):
         transition gets a `Prediction` with its `failure`; the others are unaffected. After
         `FAIL_FAST_AFTER` timeouts (or memory failures) in a row, the rest are not run and get
         that category, so that a model that hangs on every step costs seconds, not hours.
+
+        `after_round(indices, predictions)` is called with each round's row indices and answers once
+        it is answered, before the next round is sent (not for rounds left unrun): requests made
+        there may use the states of the rounds so far only (`trajectories` from this round's states).
         """
         if len(states) != len(actions) or (episodes is not None and len(episodes) != len(states)):
             sizes = f"{len(states)} and {len(actions)}" + ("" if episodes is None else f" and {len(episodes)} episode ids")
@@ -256,7 +273,40 @@ class SandboxedWorldModel(PlanningModel):
             for i, prediction in zip(indices.tolist(), batch):
                 results[i] = prediction
                 streak.add(prediction.failure)
+            if after_round is not None:
+                after_round(indices, batch)
         return results
+
+    def trajectories(self, states: Sequence[Any], action_sequences: Sequence[Sequence[Any]]) -> list[Trajectory | Failure]:
+        """Open-loop rollouts in one message: from each state, `set_state` once, then `step` through
+        its action sequence on the model's own predictions, stopping when it says done.
+
+        For the graded metrics (`cwmb.metrics.graded`): the actions are recorded ones, the states
+        must be states the worker may hold (under `predict`'s time order: from `after_round`). A
+        rollout that raises, times out or returns bad numbers is that `Failure`; the others are
+        unaffected.
+        """
+        if len(states) != len(action_sequences):
+            raise ValueError(f"trajectories needs one action sequence per state, got {len(states)} states "
+                             f"and {len(action_sequences)} sequences")
+        self.load()
+        self._synced = False
+        if len(states) == 0:
+            return []
+        states, shape = self._native_states(states)
+        width = int(np.prod(shape, dtype=np.int64))
+        sequences = [self._native_actions(actions) if len(actions) else [] for actions in action_sequences]
+        sent: list[list[int]] = [[]]
+
+        def payload(indices: np.ndarray) -> dict[str, Any]:
+            sent[0] = indices.tolist()
+            return {"states": _take(states, indices), "actions": _take(sequences, indices), "shape": list(shape)}
+
+        def decode(process: _Process, header: dict[str, Any], data: bytes, n_sent: int) -> tuple[int, list[Any]]:
+            return self._decode_trajectories(process, header, data, [len(sequences[i]) for i in sent[0]],
+                                             shape, width)
+
+        return self._run("trajectories", len(sequences), payload, decode, lambda failure: failure)
 
     # -- planning -----------------------------------------------------------------------------
     def get_state(self) -> Any:
@@ -429,6 +479,45 @@ class SandboxedWorldModel(PlanningModel):
             chunk[offset] = Prediction(None, math.nan, False, Failure("bad_output", reason))
         for position, failure in errors.items():
             chunk[position - start] = Prediction(None, math.nan, False, failure)
+        return start, chunk
+
+    def _decode_trajectories(self, process: _Process, header: dict[str, Any], data: bytes, lengths: list[int],
+                             shape: tuple[int, ...], width: int) -> tuple[int, list[Trajectory | Failure]]:
+        """(first rollout, its results) of one trajectories chunk: validated, converted to native types.
+
+        `lengths` are the action sequences' lengths of the rollouts sent: a rollout takes all its
+        steps, or fewer only when it ended by done, or none when it failed.
+        """
+        start, count = _header_int(process, header, "start"), _header_int(process, header, "count")
+        steps = header.get("steps")
+        if (start < 0 or count < 0 or start + count > len(lengths) or _header_int(process, header, "width") != width
+                or not isinstance(steps, list) or len(steps) != count
+                or not all(type(n) is int and 0 <= n <= lengths[start + j] for j, n in enumerate(steps))):
+            process.violation(f"a trajectories chunk with steps {str(steps)[:200]} for rollouts {start}..{start + count}")
+        total = sum(steps)
+        if len(data) != 8 * total * (width + 1) + count:
+            process.violation(f"a trajectories chunk of {len(data)} bytes for {total} steps")
+        errors = _decode_errors(process, header, start, count)
+        states = np.frombuffer(data, np.float64, total * width).reshape(total, width)
+        rewards = np.frombuffer(data, np.float64, total, offset=8 * total * width)
+        ended = np.frombuffer(data, np.uint8, count, offset=8 * total * (width + 1))
+        bad = self._check_outputs(states, rewards, np.zeros(total, dtype=np.uint8))
+        chunk: list[Trajectory | Failure] = []
+        offset = 0
+        for j, taken in enumerate(steps):
+            rows = range(offset, offset + taken)
+            offset += taken
+            if start + j in errors:
+                chunk.append(errors[start + j])
+                continue
+            if ended[j] > 1 or (taken < lengths[start + j] and not ended[j]) or (ended[j] and taken == 0):
+                process.violation(f"rollout {start + j} took {taken} of {lengths[start + j]} steps, ended {ended[j]}")
+            reason = next((bad[row] for row in rows if row in bad), None)
+            if reason is not None:
+                chunk.append(Failure("bad_output", reason))
+                continue
+            native = self._decode_states(states[rows.start : rows.stop], shape) if taken else []
+            chunk.append(Trajectory(native, rewards[rows.start : rows.stop].copy(), bool(ended[j])))
         return start, chunk
 
     def _check_outputs(self, states: np.ndarray, rewards: np.ndarray, dones: np.ndarray) -> dict[int, str]:
@@ -742,16 +831,19 @@ class _Process:
         self.progress = memoryview(self._map).cast("q")
         self.progress[1] = -1
         self.output_path = os.path.join(self.tmp, "output.txt")
+        inherited: list[int] = []
         with open(self.output_path, "wb") as output:
             try:
                 fds = [str(command_read), str(reply_write), str(progress_fd)]
-                argv = (bubblewrap.command(fds) if self.in_bubblewrap
-                        else [sys.executable, "-I", "-B", "-m", "cwmb.sandbox.worker", *fds])
+                if self.in_bubblewrap:
+                    argv, inherited = bubblewrap.command(fds)
+                else:
+                    argv = [sys.executable, "-I", "-B", "-m", "cwmb.sandbox.worker", *fds]
                 self.proc = subprocess.Popen(
                     argv,
                     stdin=subprocess.DEVNULL, stdout=output, stderr=output, cwd=self.tmp,
-                    env=_child_environment(bubblewrap.WORKDIR if self.in_bubblewrap else self.tmp), pass_fds=(command_read, reply_write, progress_fd),
-                    start_new_session=True,
+                    env=_child_environment(bubblewrap.WORKDIR if self.in_bubblewrap else self.tmp),
+                    pass_fds=(command_read, reply_write, progress_fd, *inherited), start_new_session=True,
                 )
             except OSError as exc:
                 os.close(self.command_fd)
@@ -760,7 +852,7 @@ class _Process:
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 raise SandboxError(f"cannot start the sandbox worker {sys.executable}: {exc}") from exc
             finally:
-                for fd in (command_read, reply_write, progress_fd):
+                for fd in (command_read, reply_write, progress_fd, *inherited):
                     os.close(fd)
         os.set_blocking(self.command_fd, False)
         os.set_blocking(self.reply_fd, False)

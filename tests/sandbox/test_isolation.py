@@ -219,3 +219,17 @@ def test_the_submission_runs_without_capabilities(tmp_path):
         (prediction,) = model.predict(cartpole_states(1), [0])
         assert model.isolation["level"] == "bubblewrap"
     assert prediction.ok and prediction.reward == 0.0
+
+
+@needs_bubblewrap
+def test_no_user_namespace_of_its_own_hence_no_tmpfs_of_its_own():
+    with sandbox("nested_user_namespace", step_timeout=20.0) as model:
+        (prediction,) = model.predict(cartpole_states(1), [0])
+    assert prediction.ok and prediction.reward < 0, f"wrote {prediction.reward} MiB in a tmpfs of its own"
+
+
+@needs_bubblewrap
+def test_threads_still_work_under_the_filter():
+    with sandbox("good_threads") as model:
+        (prediction,) = model.predict(cartpole_states(1), [0])
+    assert prediction.ok and prediction.reward == 1.0
