@@ -4,6 +4,8 @@ category; a rollout from s_t is requested before any later state of its episode 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -98,3 +100,19 @@ def test_memorised_states_give_nothing_to_open_loop_rollouts():
     assert all(e > 1e-4 for e in streamed)  # an approximate model, honestly scored
     # After the whole split, the same cheat follows the recorded episodes: the attack is real.
     assert all(e < s / 100 for e, s in zip(k_step_errors("memorise_states", streamed=False), streamed))
+
+
+def test_rollouts_that_hang_end_the_rollouts_as_they_end_predict(tmp_path):
+    # Answers one step from a given state, then hangs: only open-loop rollouts hang, every one of them.
+    path = tmp_path / "hang_on_second_step.py"
+    path.write_text("class Environment:\n"
+                    "    def set_state(self, state):\n        self.state, self.fresh = state, True\n"
+                    "    def step(self, action):\n        while not self.fresh:\n            pass\n"
+                    "        self.fresh = False\n        return self.state, 1.0, False\n")
+    transitions = load_transitions("CartPole-v1", "test")
+    with sandbox("", path=path, step_timeout=0.5) as model:
+        started = time.monotonic()
+        predicted = predict_split(model, transitions, rollouts=True)
+        seconds = time.monotonic() - started
+    assert predicted.failures == {} and predicted.rollout_failures == {"timeout": len(predicted.rollout_plan)}
+    assert seconds < 20, f"{seconds:.0f} s: the timeouts did not end the rollouts"  # 193 rollouts x 0.5 s without
