@@ -148,6 +148,19 @@ def test_a_refused_connection_fails_at_once_naming_the_url():
     assert sleeps == [] and reports == []  # no backoff: nothing listens, waiting cannot help
 
 
+def test_a_server_that_answered_then_refuses_is_retried_as_a_restart():
+    sleeps, reports = [], []
+    with OpenAIStandIn(lambda messages, n: "before the restart") as server:
+        url = server.base_url
+        backend = OpenAIBackend("m", base_url=url, sleep=sleeps.append, report=reports.append, backoff=0.01, max_retries=2)
+        assert backend.complete(MESSAGES, SamplingParams()).text == "before the restart"
+    # The server is gone (a restart that never came back): retried with backoff and reported, then given up.
+    with pytest.raises(LLMError, match=re.escape("after 3 attempts")) as raised:
+        backend.complete(MESSAGES, SamplingParams())
+    assert not isinstance(raised.value, ServerUnreachable)
+    assert sleeps == [0.01, 0.02] and len(reports) == 2 and all(url in line and "Connection refused" in line for line in reports)
+
+
 def test_retries_are_printed_on_stderr(capsys):
     with OpenAIStandIn(lambda messages, n: "after a retry") as server:
         server.failures = [(503, {})]

@@ -17,9 +17,12 @@ API key         ``api_key``            ``OPENAI_API_KEY`` (local servers: not ne
 
 Rate limits (429), server errors (5xx), timeouts and dropped connections are retried with
 exponential backoff (honouring a ``Retry-After`` header), and every retry is reported on stderr
-(what failed, which attempt, how long until the next). A refused connection (nothing listens at the
-URL: a wrong port, a server not started yet) fails at once with `ServerUnreachable`, naming the URL:
-waiting cannot help, and a silent two-minute backoff looked like a hang. Other errors fail at once,
+(what failed, which attempt, how long until the next). A refused connection before the server has
+ever answered (nothing listens at the URL: a wrong port, a server not started) fails at once with
+`ServerUnreachable`, naming the URL: waiting cannot help, and a silent two-minute backoff looked
+like a hang. Once the server has answered, a refused connection is retried like a dropped one: a
+server restarted in the middle of a run (seen with llama.cpp's, restarted to free memory) refuses
+connections for the seconds it takes to load the model. Other errors fail at once,
 except a prompt longer than the model's context window, which is answered with an empty completion
 (the search scores it as "no code" and goes on).
 """
@@ -95,6 +98,8 @@ class OpenAIBackend(LLMBackend):
         self.max_backoff = max_backoff
         self._sleep = sleep if sleep is not None else lambda seconds: time.sleep(seconds)
         self._report = report if report is not None else _print_to_stderr
+        self._answered = False
+        """True once the server has answered a request (a later refusal is a restart, not a wrong URL)."""
         # Retries are ours (counted and recorded), not the client's.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout)
 
@@ -150,7 +155,7 @@ class OpenAIBackend(LLMBackend):
                 response = self._client.chat.completions.create(**request)
                 break
             except (openai.APIConnectionError, openai.APITimeoutError) as error:  # timeout subclasses connection
-                if connection_refused(error):
+                if connection_refused(error) and not self._answered:
                     raise ServerUnreachable(
                         f"no LLM server at {self.server}: connection refused. Start the server (e.g. "
                         "`vllm serve MODEL` or `python -m llama_cpp.server --model FILE`) or fix --base-url / "
@@ -181,6 +186,7 @@ class OpenAIBackend(LLMBackend):
                 f"LLM call to {self.server} failed ({reason}); retry {attempt + 1}/{self.max_retries} in {delay:g} s"
             )
             self._sleep(delay)
+        self._answered = True
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
         return Completion(
