@@ -39,6 +39,13 @@ class Environment:
 '''
 
 
+def write_submission(root: Path, env_ids: list[str], step_us: float) -> None:
+    """The synthetic submission into `root`: for each env the static model that busy-waits `step_us` per step."""
+    for env_id in env_ids:
+        (root / f"{env_id}.py").write_text(_TEMPLATE.format(seconds=step_us * 1e-6))
+    (root / "submission.json").write_text(json.dumps({"name": f"static-{step_us:g}us"}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--step-us", type=float, default=20.0)
@@ -48,9 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        for env_id in args.env or ENV_IDS:
-            (root / f"{env_id}.py").write_text(_TEMPLATE.format(seconds=args.step_us * 1e-6))
-        (root / "submission.json").write_text(json.dumps({"name": f"static-{args.step_us:g}us"}))
+        write_submission(root, args.env or list(ENV_IDS), args.step_us)
         started = time.perf_counter()
         finished: dict[str, float] = {}
 

@@ -268,17 +268,24 @@ def _previous_result_of_this_run(output: Path, submission: Any, args: argparse.N
 
 def summary_table(result: dict[str, Any]) -> str:
     """A readable table: one line per environment, then the aggregates."""
-    header = f"{'environment':<27}{'status':<17}{'acc train':>10}{'acc test':>10}{'return':>11}{'normalised':>12}"
+    scored = result["protocol"].get("scored_split", "test")
+    header = (f"{'environment':<27}{'status':<17}{'acc train':>10}{'acc test':>10}{'state err':>11}{'return':>11}"
+              f"{'normalised':>12}")
     lines = [header, "-" * len(header)]
     for env_id, entry in result["envs"].items():
         acc = {s: entry["accuracy"].get(s, {}).get("accuracy") for s in ("train", "test")}
         planning = entry.get("planning") or {}
         status = entry["status"] if entry["status"] == "ok" else f"failed:{entry['failure']['category']}"
         norm = planning.get("normalised_return")
+        graded = entry.get("graded") or {}
+        state_error = (graded.get(scored) or next(iter(graded.values()), {})).get("state_error")
         lines.append(
             f"{env_id:<27}{status:<17}{_fmt(acc['train']):>10}{_fmt(acc['test']):>10}"
+            f"{'-' if state_error is None else f'{state_error:.3g}':>11}"
             f"{_fmt(planning.get('mean_return'), 1):>11}{_fmt(norm) if norm is not None else ('N/A' if planning else '-'):>12}"
         )
+    lines.append(f"state err: graded one-step error on the {scored} split (cwmb.metrics.graded): 1 - R² of the state "
+                 "change, or the fraction of wrong next states for discrete states; 0 exact, ~1 no better than no change")
     aggregate = result["aggregate"]
     for name in ("accuracy", "normalised_return"):
         if aggregate.get(name):

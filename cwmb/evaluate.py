@@ -28,13 +28,13 @@ from cwmb.dataset.load import Transitions, dataset_revision, load_transitions, r
 from cwmb.episodes import play_episode
 from cwmb.errors import CWMBError, SubmissionError
 from cwmb.metrics import NotApplicable, NotMeasured, aggregate, bootstrap_ci, normalised_return, score_paper_2024, score_v1
-from cwmb.metrics.graded import graded_errors, rollout_plan
+from cwmb.metrics.graded import GRADED_REVISION, graded_errors, rollout_plan
 from cwmb.protocols import Protocol, get_protocol
 from cwmb.references import INCOMPLETE_REFERENCE, MissingReference, reference_episode_returns
 from cwmb.registry import ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION, get_env
 from cwmb.results import RESULT_SCHEMA_VERSION
 from cwmb.sandbox import Failure, Limits, SandboxedWorldModel
-from cwmb.sandbox.client import ISOLATION_LEVELS, Trajectory
+from cwmb.sandbox.client import ISOLATION_LEVELS, Trajectory, _FailureStreak
 
 SPLITS = ("train", "test")
 
@@ -179,7 +179,10 @@ def predict_split(model: SandboxedWorldModel, transitions: Transitions, *, rollo
     the one path by which the harness and every synthesis method score a world model.
 
     With `rollouts`, also the open-loop rollouts of the graded metrics (`cwmb.metrics.graded`),
-    each sent in the round of its start state, before any later state of its episode.
+    each sent in the round of its start state, before any later state of its episode. A rollout
+    fails with the category of its start transition when that failed (it would begin with the same
+    step) or was not run; after `cwmb.sandbox.client.FAIL_FAST_AFTER` rollouts time out in a row,
+    the rest are not run.
     """
     predictions: list[Any] = []
     failures: dict[str, int] = {}
@@ -188,24 +191,31 @@ def predict_split(model: SandboxedWorldModel, transitions: Transitions, *, rollo
     trajectories: dict[int, Trajectory | None] = {}
     rollout_failures: dict[str, int] = {}
 
-    def roll_out(indices: np.ndarray) -> None:
-        starts = [i for i in indices.tolist() if i in plan]
-        if not starts:
+    def rollout_failed(start: int, category: str) -> None:
+        trajectories[start] = None
+        rollout_failures[category] = rollout_failures.get(category, 0) + 1
+
+    streak = _FailureStreak()  # rollouts that time out in a row end the rollouts as they end predict
+
+    def roll_out(indices: np.ndarray, answers: list[Any]) -> None:
+        starts = [i for i, answer in zip(indices.tolist(), answers) if i in plan and answer.failure is None]
+        if not starts or streak.verdict is not None:
+            for start in starts:
+                rollout_failed(start, streak.verdict.category)
             return
         sequences = [transitions.action[i : i + plan[i]] for i in starts]
         for start, result in zip(starts, model.trajectories([transitions.obs[i] for i in starts], sequences)):
+            streak.add(result if isinstance(result, Failure) else None)
             if isinstance(result, Failure):
-                trajectories[start] = None
-                rollout_failures[result.category] = rollout_failures.get(result.category, 0) + 1
+                rollout_failed(start, result.category)
             else:
                 trajectories[start] = result
+
     predicted = model.predict(transitions.obs, transitions.action, transitions.episode,
                               after_round=roll_out if plan else None)
-    for start in (plan or {}):
-        if start not in trajectories:  # its round was not run (fail fast): failed as its first step did
-            trajectories[start] = None
-            category = predicted[start].failure.category
-            rollout_failures[category] = rollout_failures.get(category, 0) + 1
+    for start in plan or {}:
+        if start not in trajectories:  # its first step failed (or its round was not run: fail fast): so does it
+            rollout_failed(start, predicted[start].failure.category)
     for prediction in predicted:
         failure = prediction.failure
         if failure is None:
@@ -616,6 +626,8 @@ def _load_partials(folder: Path, identities: dict[str, dict[str, Any]]
             saved = json.loads(path.read_text())
             reason = _stale_reason(saved.get("identity"), identity)
             entry = saved["entry"]
+            if reason is None and _graded_outdated(entry):
+                reason = f"it was saved without the graded metrics of revision {GRADED_REVISION}"
         except (ValueError, KeyError, TypeError, AttributeError):  # a damaged file is computed again
             reason, entry = "its saved file is damaged", None
         if reason is None:
@@ -623,6 +635,13 @@ def _load_partials(folder: Path, identities: dict[str, dict[str, Any]]
         else:
             stale[env_id] = reason
     return reused, stale
+
+
+def _graded_outdated(entry: dict[str, Any]) -> bool:
+    """An ok env saved without this revision's graded metrics on each of its splits (an older cwmb-eval)."""
+    graded = entry.get("graded") or {}
+    return entry["status"] == "ok" and any((graded.get(split) or {}).get("revision") != GRADED_REVISION
+                                           for split in entry["accuracy"])
 
 
 def save_result_as_partials(result: dict[str, Any], folder: Path) -> None:

@@ -4,7 +4,7 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
 
 ```
 {
-  "schema_version": 1,
+  "schema_version": 2,                      # 1: the same without envs.<id>.graded (still read)
   "kind": "evaluated" | "reported",        # reported = numbers copied from a paper, never averaged with ours
   "harness_version": "0.1.0",
   "created": "2026-11-26T09:00:00Z",
@@ -28,6 +28,14 @@ Schema (version `RESULT_SCHEMA_VERSION`); every key is always present, unknown v
                                "failure_examples": {category: [{"category", "message", "traceback"}, ...]}}},
                       # up to 3 distinct messages per category, in time order; an env where every
                       # transition of a split failed is "failed" with the first of them
+      "graded": {"<split>": {"revision", "state_metric": "1-R2" | "mismatch", "state_error", "reward_error",
+                             "constant_state_dims": [...], "done_accuracy", "done_balanced_accuracy",
+                             "n_terminal", "n_transitions", "n_failed",
+                             "rollout": null | {"stride", "horizons": [1, 5, 10, 20], "state_error": [per horizon],
+                                                "n_starts": [per horizon], "n_rollouts", "n_failed",
+                                                "failures": {category: count}}}},
+                      # beside the protocol's accuracy, the same under every protocol (cwmb.metrics.graded);
+                      # errors are >= 0 (0 exact) or null (N/A); {} for a failed env; absent in schema 1
       "isolation": {"level": "bubblewrap" | "rlimits", "fallback_reason": null | why not bubblewrap,
                     "worker_report": {...what the worker said it did, informative only}},
       "planning": null | {"episode_returns": [...], "mean_return", "random_return", "oracle_return",
@@ -55,7 +63,9 @@ from typing import Any
 from cwmb._atomic import write_text_atomically
 from cwmb.errors import CWMBError
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
+#: Versions `validate_result` accepts: older results load as they are (schema 1 has no graded metrics).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 _TOP_LEVEL = ("schema_version", "kind", "harness_version", "submission", "protocol", "dataset", "envs", "aggregate")
 
 
@@ -70,8 +80,9 @@ def validate_result(result: Any) -> None:
     missing = [k for k in _TOP_LEVEL if k not in result]
     if missing:
         raise InvalidResult(f"result lacks {', '.join(missing)}")
-    if result["schema_version"] != RESULT_SCHEMA_VERSION:
-        raise InvalidResult(f"schema_version {result['schema_version']!r}; this harness reads {RESULT_SCHEMA_VERSION}")
+    if result["schema_version"] not in READABLE_SCHEMA_VERSIONS:
+        raise InvalidResult(f"schema_version {result['schema_version']!r}; this harness reads "
+                            f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))}")
     if result["kind"] not in ("evaluated", "reported"):
         raise InvalidResult(f"kind must be 'evaluated' or 'reported', not {result['kind']!r}")
     if not isinstance(result["envs"], dict) or not result["envs"]:
@@ -79,9 +90,26 @@ def validate_result(result: Any) -> None:
     for env_id, entry in result["envs"].items():
         if entry.get("status") not in ("ok", "failed"):
             raise InvalidResult(f"envs.{env_id}.status must be 'ok' or 'failed'")
+        if "graded" in entry:
+            _check_graded(f"envs.{env_id}.graded", entry["graded"])
     bad = _first_non_finite(result)
     if bad:
         raise InvalidResult(f"non-finite number at {bad}; write null for a missing value")
+
+
+def _check_graded(where: str, graded: Any) -> None:
+    """An env's graded metrics: per split, errors are numbers >= 0 or null, one rollout error per horizon."""
+    if not isinstance(graded, dict) or not all(isinstance(block, dict) for block in graded.values()):
+        raise InvalidResult(f"{where} must be an object of one object per split")
+    for split, block in graded.items():
+        rollout = block.get("rollout") or {}
+        if not isinstance(rollout, dict) or not isinstance(rollout.get("state_error", []), list):
+            raise InvalidResult(f"{where}.{split}.rollout must be null or an object with a state_error list")
+        errors = [block.get("state_error"), block.get("reward_error"), *rollout.get("state_error", [])]
+        if any(e is not None and (isinstance(e, bool) or not isinstance(e, (int, float)) or e < 0) for e in errors):
+            raise InvalidResult(f"{where}.{split}: graded errors must be numbers >= 0 or null")
+        if rollout and len(rollout["state_error"]) != len(rollout.get("horizons") or []):
+            raise InvalidResult(f"{where}.{split}.rollout must hold one state_error per horizon")
 
 
 def _first_non_finite(value: Any, where: str = "") -> str | None:

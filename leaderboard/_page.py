@@ -113,7 +113,8 @@ SCRIPT = r"""
   const state = Object.assign({}, DEFAULTS);
   const $ = (id) => document.getElementById(id);
   const GROUP_TITLE = { discrete: "Discrete", continuous: "Continuous", all: "All envs" };
-  const METRIC_TITLE = { normalised_return: "normalised return", accuracy: "accuracy" };
+  const METRIC_TITLE = { normalised_return: "normalised return", accuracy: "accuracy",
+                         state_error: "state error (one step; 1 \u2212 R\u00b2, or wrong next states for discrete states)" };
   const ROW_FILTERS = {
     all: () => true,
     submissions: (r) => r.kind === "reproduced" && !r.reference,
@@ -139,6 +140,8 @@ SCRIPT = r"""
   const DASH = "\u2014";
   const fmt = (x) => (missing(x) ? DASH : Number(x).toFixed(2));
   const fmtReturn = (x) => (missing(x) ? DASH : Number(x).toFixed(1));
+  // Graded errors span 1e-12 (exact up to float32) to 1 (no information): small ones keep two significant digits.
+  const fmtError = (x) => (missing(x) ? DASH : x === 0 ? "0" : x < 0.01 ? Number(x).toExponential(1) : Number(x).toFixed(2));
   const splitOf = (row) => (state.split === "scored" ? row.scored_split : state.split);
   const headlineGroup = () => state.action;  // the Score column follows the action-kind filter
   const cellOf = (row, group, metric) => {
@@ -206,6 +209,9 @@ SCRIPT = r"""
         className: "headline" }),
       metricColumn(group, "accuracy", { key: "accuracy", title: "Accuracy",
                                         subtitle: GROUP_TITLE[group].toLowerCase() + ", " + state.split.replace("scored", "scored split") }),
+      metricColumn(group, "state_error", { key: "state_error", title: "State error", lowerIsBetter: true,
+                                           subtitle: "1 \u2212 R\u00b2, lower is better",
+                                           tooltip: "graded one-step error of the vector-state environments (see How to read)" }),
     ];
     if (group === "all") cols.push(metricColumn("discrete", "normalised_return"), metricColumn("continuous", "normalised_return"));
     cols.push(
@@ -297,7 +303,7 @@ SCRIPT = r"""
     else {
       const col = columns().find((c) => c.key === key);
       state.sort = key;
-      state.dir = col.type === "num" && key !== "rank" && key !== "llm_calls" ? "-1" : "1"; // best first
+      state.dir = col.type === "num" && key !== "rank" && key !== "llm_calls" && !col.lowerIsBetter ? "-1" : "1"; // best first
     }
     draw();
   }
@@ -349,11 +355,15 @@ SCRIPT = r"""
   function matrixCell(row, envId) {
     const e = row.envs.find((x) => x.env_id === envId);
     if (e.status === "failed") return { kind: "failed", text: "failed", reason: e.failure.category, value: null };
-    const value = state.metric === "accuracy" ? e.accuracy[splitOf(row)] : e.normalised_return;
+    const value = state.metric === "accuracy" ? e.accuracy[splitOf(row)]
+      : state.metric === "state_error" ? (e.state_error || {})[splitOf(row)] : e.normalised_return;
     if (missing(value) && state.metric === "normalised_return" && e.not_applicable) {
       return { kind: "na", text: "N/A", reason: e.not_applicable, value: null };
     }
     if (missing(value)) return { kind: "none", text: DASH, reason: "not reported", value: null };
+    if (state.metric === "state_error") {  // coloured like the others: darker is better (0 = exact)
+      return { kind: "value", text: fmtError(value), reason: null, value, shade: 1 - Math.min(value, 1) };
+    }
     return { kind: "value", text: fmt(value), reason: null, value };
   }
 
@@ -379,7 +389,7 @@ SCRIPT = r"""
                               (cell.reason ? cell.text + " (" + cell.reason + ")" : cell.text) }, cell.text);
         if (cell.kind === "failed") td.append(el("small", { text: cell.reason }));
         if (cell.kind === "value") {
-          const c = colour(cell.value);
+          const c = colour(missing(cell.shade) ? cell.value : cell.shade);
           td.style.background = c.background;
           td.style.color = c.dark ? "#fff" : "#1b1f24";
         }
@@ -387,8 +397,9 @@ SCRIPT = r"""
       })])));
     const swatch = (value, text) => el("span", {}, el("span", { className: "swatch", style: "background:" + colour(value).background }), text);
     $("matrix-legend").replaceChildren(
-      el("span", { text: METRIC_TITLE[state.metric] + ":" }), swatch(-1, "\u2264 \u22121"), swatch(0, "0"),
-      swatch(0.5, "0.5"), swatch(1, "\u2265 1"),
+      el("span", { text: METRIC_TITLE[state.metric] + ":" }),
+      ...(state.metric === "state_error" ? [swatch(1, "0 (exact)"), swatch(0.5, "0.5"), swatch(0, "\u2265 1")]
+        : [swatch(-1, "\u2264 \u22121"), swatch(0, "0"), swatch(0.5, "0.5"), swatch(1, "\u2265 1")]),
       el("span", {}, el("span", { className: "swatch", style: "background:repeating-linear-gradient(45deg,#eaeef2 0 6px,#fff 6px 12px)" }),
          "N/A (oracle no better than random; left out of paper-2024 means, 0 in cwmb-v1)"),
       el("span", {}, el("span", { className: "swatch", style: "background:repeating-linear-gradient(-45deg,#ffebe9 0 6px,#fff 6px 12px)" }),

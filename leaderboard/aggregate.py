@@ -12,6 +12,11 @@ per-env numbers of a result file over each group of environments (discrete, cont
 - an ok env without a number counts 0; but a group where *no* env has a number (the paper's Table 12
   prints returns only, no accuracy) has no aggregate (None), rather than a misleading 0.
 
+Beside them, the graded state error (`cwmb.metrics.graded`, one step on the split): the mean over
+the group's vector-state envs of 1 - R², each capped at 1 (worse than predicting the mean change
+counts as no information) and a failed env counting 1 (no prediction is the static answer, ≈ 1);
+no mean where an env has no graded metrics (schema-1 results, reported rows, the policy references).
+
 The 95% interval is `cwmb.metrics.normalise.bootstrap_ci` over environments (resample the per-env
 values that enter the mean, `N_BOOTSTRAP` times, seed `BOOTSTRAP_SEED`), for both protocols: the
 paper printed none, the leaderboard shows one for every computed mean. Builds are deterministic.
@@ -25,12 +30,14 @@ from cwmb.metrics.normalise import NotApplicable, NotMeasured
 from cwmb.references import INCOMPLETE_REFERENCE
 from cwmb.metrics.normalise import aggregate as protocol_mean
 from cwmb.metrics.normalise import bootstrap_ci as _bootstrap_ci
-from cwmb.registry import CONTINUOUS_ENV_IDS, DISCRETE_ENV_IDS, ENV_IDS
+from cwmb.registry import CONTINUOUS_ENV_IDS, DISCRETE_ENV_IDS, ENV_IDS, get_env
 
 N_BOOTSTRAP = 10_000
 BOOTSTRAP_SEED = 0
 GROUPS: dict[str, tuple[str, ...]] = {"discrete": DISCRETE_ENV_IDS, "continuous": CONTINUOUS_ENV_IDS, "all": ENV_IDS}
 Metric = Literal["accuracy", "normalised_return"]
+#: A graded state error above this counts as this in a mean over environments.
+STATE_ERROR_CAP = 1.0
 
 
 def bootstrap_ci(values: list[float]) -> list[float] | None:
@@ -80,6 +87,27 @@ def group_mean(result: dict[str, Any], env_ids: tuple[str, ...], metric: Metric,
     return means["discrete"].mean
 
 
+def state_error_values(result: dict[str, Any], env_ids: tuple[str, ...], split: str) -> list[float]:
+    """The capped graded state errors of the group's vector-state envs entering its mean (see the
+    module docstring); [] when some env has none (not measured) or the group has no vector-state env."""
+    values = []
+    for env_id in env_ids:
+        if get_env(env_id).exact_state:  # discrete states keep exact match: accuracy says it
+            continue
+        entry = result["envs"][env_id]
+        if entry["status"] == "failed":
+            if (entry.get("failure") or {}).get("category") == INCOMPLETE_REFERENCE:
+                return []
+            values.append(STATE_ERROR_CAP)
+            continue
+        block = (entry.get("graded") or {}).get(split)
+        if not block:
+            return []
+        if block.get("state_error") is not None:
+            values.append(min(block["state_error"], STATE_ERROR_CAP))
+    return values
+
+
 def aggregate(result: dict[str, Any], split: str) -> dict[str, dict[str, dict[str, Any]]]:
     """`{group: {metric: {"mean", "ci95", "n", "origin"}}}` for the discrete, continuous and all groups.
 
@@ -100,6 +128,9 @@ def aggregate(result: dict[str, Any], split: str) -> dict[str, dict[str, dict[st
                 if number.get("mean") is not None:
                     cell.update(mean=number["mean"], error=number.get("reported_error"), origin="printed")
             out[group][metric] = cell
+        errors = state_error_values(result, env_ids, split)
+        out[group]["state_error"] = {"mean": sum(errors) / len(errors) if errors else None,
+                                     "ci95": bootstrap_ci(errors), "n": len(errors), "origin": "computed"}
     return out
 
 

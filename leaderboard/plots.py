@@ -6,7 +6,11 @@
   normalised return is N/A a triangle on the panel's floor);
 - `<protocol>-top-per-env.png`: the normalised return per environment of the top entries
   (`TOP_ENTRIES_RULE`), with the stored 95% intervals as error bars; a failed env is a red x on the
-  0 line, an N/A one a grey diamond, an exact 0 a black dash, so none of them reads as a missing bar.
+  0 line, an N/A one a grey diamond, an exact 0 a black dash, so none of them reads as a missing bar;
+- `<protocol>-rollout-error.png` (when some top entry has graded metrics): one panel per environment,
+  the open-loop rollout state error (`cwmb.metrics.graded`) on the scored split against the horizon
+  k = 1, 5, 10, 20 of the same top entries, on a log scale floored at `ERROR_FLOOR` (exact models sit
+  on the floor); discrete-state panels show the fraction of wrong states.
 
 Legends name only what the figure holds (reported rows, failed and N/A markers appear in the key only
 where there are any). Figures are drawn with `matplotlib.figure.Figure` (no pyplot state) and saved
@@ -19,7 +23,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from cwmb.registry import ENV_IDS
+from cwmb.metrics.graded import ROLLOUT_HORIZONS
+from cwmb.registry import ENV_IDS, get_env
 from leaderboard.table import REFERENCE_METHODS, score
 
 TOP_ENTRIES = 5
@@ -32,6 +37,8 @@ _FONT = {"title": 15, "panel": 12, "label": 12, "tick": 10, "legend": 11}
 _FAILED = {"marker": "x", "color": "#cf222e", "label": "failed (counts as 0)"}
 _NOT_APPLICABLE = {"marker": "D", "color": "0.45", "label": "N/A: oracle no better than random"}
 _ZERO = {"marker": "_", "color": "black", "label": "exactly 0"}
+#: Rollout errors below this are drawn on it: float32 rounding leaves exact models at ~1e-12.
+ERROR_FLOOR = 1e-6
 
 
 def render_plots(rows: list[dict[str, Any]], folder: Path) -> list[tuple[str, str, str]]:
@@ -52,6 +59,14 @@ def render_plots(rows: list[dict[str, Any]], folder: Path) -> list[tuple[str, st
             top_per_env_figure(top, protocol).savefig(folder / name, **_SAVE)
             written.append((name, f"{protocol}: normalised return per environment of the top entries ({TOP_ENTRIES_RULE}); "
                                   "error bars: stored 95% intervals", protocol))
+        curves = [r for r in top if any(e["rollout_error"] for e in r["envs"])]
+        if curves:
+            name = f"{protocol}-rollout-error.png"
+            rollout_error_figure(curves, protocol).savefig(folder / name, **_SAVE)
+            written.append((name, f"{protocol}: open-loop rollout state error against the horizon k per environment "
+                                  f"({curves[0]['scored_split']} split) of the top entries with graded metrics; "
+                                  f"1 - R² (discrete states: wrong states), log scale, {ERROR_FLOOR:g} and below on "
+                                  "the floor", protocol))
     return written
 
 
@@ -87,16 +102,20 @@ def _interval(env: dict[str, Any]) -> tuple[float, float] | None:
     return max(value - ci[0], 0.0), max(ci[1] - value, 0.0)
 
 
-def accuracy_vs_return_figure(rows: list[dict[str, Any]], protocol: str):
-    """The accuracy-vs-return panels of `rows` (one protocol), as a `matplotlib.figure.Figure`."""
+def _env_panels(n_legend_rows: int, **share: bool):
+    """A figure of one panel per environment (3 x 6), with room below for `n_legend_rows` legend rows."""
     from matplotlib.figure import Figure
 
-    n_legend_rows = (len(rows) + 4) // 3
     height = 11.0 + 0.3 * n_legend_rows
     fig = Figure(figsize=(16, height))
     fig.subplots_adjust(left=0.05, right=0.99, top=1 - 0.75 / height, bottom=(0.9 + 0.3 * n_legend_rows) / height,
                         hspace=0.4, wspace=0.3)
-    axes = fig.subplots(3, 6, sharex=True).ravel()
+    return fig, fig.subplots(3, 6, **share).ravel()
+
+
+def accuracy_vs_return_figure(rows: list[dict[str, Any]], protocol: str):
+    """The accuracy-vs-return panels of `rows` (one protocol), as a `matplotlib.figure.Figure`."""
+    fig, axes = _env_panels((len(rows) + 4) // 3, sharex=True)
     colours = _colours(len(rows))
     seen = {"failed": False, "na": False}
     for ax, env_id in zip(axes, ENV_IDS, strict=True):
@@ -190,6 +209,38 @@ def top_per_env_figure(rows: list[dict[str, Any]], protocol: str):
     rule = TOP_ENTRIES_RULE if reported else TOP_ENTRIES_RULE.replace(_PAPER_ROWS_RULE, "")
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=_FONT["legend"], frameon=False,
                title=textwrap.fill(f"Top entries: {rule}.", 150), title_fontsize=_FONT["legend"])
+    return fig
+
+
+def rollout_error_figure(rows: list[dict[str, Any]], protocol: str):
+    """The k-step error curves of `rows` (one protocol), one panel per environment, as a `Figure`."""
+    fig, axes = _env_panels((len(rows) + 2) // 3, sharey=True)
+    colours = _colours(len(rows))
+    for ax, env_id in zip(axes, ENV_IDS, strict=True):
+        discrete = get_env(env_id).exact_state
+        ax.set_title(env_id + (" (wrong states)" if discrete else ""), fontsize=_FONT["panel"])
+        ax.set_yscale("log")
+        ax.set_xticks(ROLLOUT_HORIZONS)
+        ax.set_xlim(0, max(ROLLOUT_HORIZONS) + 1)
+        ax.axhline(1, color="0.8", linewidth=0.8, linestyle="--")
+        ax.tick_params(labelsize=_FONT["tick"])
+        for row, colour in zip(rows, colours, strict=True):
+            env = next(e for e in row["envs"] if e["env_id"] == env_id)
+            curve = env["rollout_error"].get(row["scored_split"])
+            if env["status"] == "failed" or not curve:
+                continue
+            points = [(k, max(e, ERROR_FLOOR)) for k, e in zip(curve["horizons"], curve["state_error"]) if e is not None]
+            if points:
+                ax.plot(*zip(*points), marker="o", markersize=4, color=colour, alpha=0.55 if row["reference"] else 1.0)
+    ax.set_ylim(ERROR_FLOOR / 2, 10)
+    for ax in axes[12:]:
+        ax.set_xlabel("horizon k (steps)", fontsize=_FONT["label"])
+    for ax in axes[::6]:
+        ax.set_ylabel("rollout state error", fontsize=_FONT["label"])
+    handles = [_marker_handle("o", colour, _label(row)) for row, colour in zip(rows, colours, strict=True)]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=_FONT["legend"], frameon=False)
+    fig.suptitle(f"{protocol}: open-loop rollout error (1 - R\u00b2 of s_t+k - s_t) per environment, top entries "
+                 "(dashed: 1, no better than the mean change)", fontsize=_FONT["title"])
     return fig
 
 

@@ -22,7 +22,10 @@ RULES = (
     "(R - random) / (oracle - random) is averaged over all environments with failed = 0, except that "
     "`paper-2024` leaves out the discrete environments where it is N/A (oracle no better than random). "
     f"Brackets: bootstrap 95% interval over environments ({N_BOOTSTRAP} resamples, seed {BOOTSTRAP_SEED}); "
-    "\"± e\": the error printed by the paper."
+    "\"± e\": the error printed by the paper. "
+    "State error: the graded one-step error beside the accuracy (`cwmb.metrics.graded`), the mean over the "
+    "vector-state environments of 1 − R² of the state change (0 = exact, 1 = no better than predicting the mean "
+    "change; each capped at 1, a failed environment counts 1); — where a run has no graded metrics."
 )
 LABELS = (
     "*reproduced* rows were evaluated by `cwmb-eval` on the shipped dataset; *reported (Table N)* rows are the "
@@ -78,7 +81,8 @@ def render_markdown(rows: list[dict[str, Any]], plots: list[tuple[str, str, str]
 
 
 def _summary_table(rows: list[dict[str, Any]], split: str) -> list[str]:
-    header = ["Rank", "Submission", "Score (all norm. return)", "All accuracy", "Row", "Method", "Model", "LLM calls"]
+    header = ["Rank", "Submission", "Score (all norm. return)", "All accuracy", "All state error", "Row", "Method", "Model",
+              "LLM calls"]
     for group in ("discrete", "continuous"):
         header += [f"{_GROUP_TITLES[group]} accuracy", f"{_GROUP_TITLES[group]} norm. return"]
     header += ["Evaluated", "Harness", "Isolation"]
@@ -87,7 +91,8 @@ def _summary_table(rows: list[dict[str, Any]], split: str) -> list[str]:
         cells = row["aggregates"][split]
         provenance = row["provenance"]
         line = [str(row["rank"]) if row["rank"] else "—", row["name"], format_cell(cells["all"]["normalised_return"]),
-                format_cell(cells["all"]["accuracy"]), row["label"], row["method"], row["model"], row["llm_calls"]]
+                format_cell(cells["all"]["accuracy"]), format_cell(cells["all"]["state_error"]), row["label"], row["method"],
+                row["model"], row["llm_calls"]]
         for group in ("discrete", "continuous"):
             line += [format_cell(cells[group]["accuracy"]), format_cell(cells[group]["normalised_return"])]
         line += [(provenance["created"] or "")[:10] or None, provenance["harness_version"], provenance["isolation"]]
@@ -187,7 +192,7 @@ for its per-environment detail. The view is kept in the address, so it can be li
 <label>View <select id="filter-view"><option value="table">table</option>
 <option value="matrix">per-environment matrix</option></select></label>
 <label id="metric-label">Metric <select id="filter-metric"><option value="normalised_return">normalised return</option>
-<option value="accuracy">accuracy</option></select></label>
+<option value="accuracy">accuracy</option><option value="state_error">state error</option></select></label>
 </form>
 <h2 id="view-title"></h2>
 <div id="actions">

@@ -133,6 +133,7 @@ def _env(env_id: str, entry: dict[str, Any]) -> dict[str, Any]:
         "status": entry["status"],
         "failure": {"category": failure.get("category"), "message": failure.get("message")} if failure else None,
         "accuracy": accuracy,
+        **_graded(entry),
         "mean_return": planning.get("mean_return"),
         "random_return": planning.get("random_return"),
         "oracle_return": planning.get("oracle_return"),
@@ -140,6 +141,18 @@ def _env(env_id: str, entry: dict[str, Any]) -> dict[str, Any]:
         "normalised_ci95": planning.get("normalised_ci95"),
         "not_applicable": planning.get("not_applicable"),
         "note": entry.get("note"),
+    }
+
+
+def _graded(entry: dict[str, Any]) -> dict[str, Any]:
+    """Per split: the graded one-step state error and the open-loop errors by horizon (`cwmb.metrics.graded`);
+    empty for results without them (schema 1, reported rows)."""
+    graded = {split: block for split, block in (entry.get("graded") or {}).items() if block}
+    return {
+        "state_metric": next((b["state_metric"] for b in graded.values()), None),
+        "state_error": {split: b.get("state_error") for split, b in graded.items()},
+        "rollout_error": {split: {"horizons": b["rollout"]["horizons"], "state_error": b["rollout"]["state_error"]}
+                          for split, b in graded.items() if b.get("rollout")},
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Failure", "Limits", "Prediction", "SandboxedWorldModel"]
+__all__ = ["Failure", "Limits", "Prediction", "SandboxedWorldModel", "Trajectory"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,7 +20,7 @@ def __getattr__(name: str) -> Any:
         from cwmb.sandbox.limits import Limits
 
         return Limits
-    if name in ("Failure", "Prediction", "SandboxedWorldModel"):
+    if name in ("Failure", "Prediction", "SandboxedWorldModel", "Trajectory"):
         from cwmb.sandbox import client
 
         return getattr(client, name)

@@ -38,6 +38,12 @@ Commands and replies (every error is ``{"status": "error", "category", "message"
     One playout for MCTS: ``set_state(state)``, step through `actions` until done. -> ``ok {steps,
     terminated, kept, errors}`` with payload ``rewards (steps float64) | state after `keep` steps
     (if kept) | last state`` (states as float64, no states when the playout failed).
+``trajectories {states, actions, shape}``
+    Open-loop rollouts for the graded metrics: for each state, ``set_state(state)`` once, then
+    ``step`` through its action sequence on the model's own predictions until done. Streams
+    ``chunk {start, count, width, steps, errors}`` (`steps`: steps taken per rollout) with payload
+    ``next_states (sum(steps) x width float64) | rewards (sum(steps) float64) | ended by done
+    (count uint8)``; a failed rollout takes 0 steps and is listed in ``errors``. Last chunk ``ok``.
 ``close`` -> ``ok``, then the process exits without running the submission's atexit hooks.
 
 An unknown command gets an error listing the valid ones. Before each transition (or rollout
@@ -80,7 +86,7 @@ FORBIDDEN_MODULES = frozenset({
     "Box2D", "box2d", "pybullet", "pybullet_envs", "pybullet_data", "cwmb",
 })
 
-COMMANDS = ("setup", "load", "predict", "rollouts", "play", "close")
+COMMANDS = ("setup", "load", "predict", "rollouts", "play", "trajectories", "close")
 REQUEST = struct.Struct("!I")
 REPLY = struct.Struct("!II")
 EXIT_MEMORY = 86  # exit status when even the error report ran out of memory
@@ -366,7 +372,8 @@ class _Worker:
         self.filename = "<submission>"
         self.watchdog: _Watchdog | None = None
         self.handlers = {"setup": self.setup, "load": self.load, "predict": self.predict,
-                         "rollouts": self.rollouts, "play": self.play, "close": self.close}
+                         "rollouts": self.rollouts, "play": self.play, "trajectories": self.trajectories,
+                         "close": self.close}
 
     # -- commands ----------------------------------------------------------------------------
     def setup(self, payload: dict[str, Any]) -> None:
@@ -552,6 +559,52 @@ class _Worker:
                   "terminated": terminated, "kept": kept is not None and not errors, "errors": errors}
         states = [s for s in (kept, last) if s is not None and not errors]
         self.channel.send(header, np.array(rewards, dtype=np.float64).tobytes() + b"".join(s.tobytes() for s in states))
+
+    def trajectories(self, payload: dict[str, Any]) -> None:
+        env, progress, watchdog, filename = self.env, self.progress, self.watchdog, self.filename
+        states, sequences, shape = payload["states"], payload["actions"], tuple(payload["shape"])
+        width = int(np.prod(shape, dtype=np.int64))
+        n = len(sequences)
+        start, rows, rewards, ended, steps, errors = 0, [], [], [], [], []
+        if n == 0:
+            return self.channel.send({"status": "ok", "start": 0, "count": 0, "width": width, "steps": [], "errors": []})
+        watchdog.start()
+        for i in range(n):
+            taken, done = 0, False
+            try:
+                progress[1] = i
+                progress[0] += 1
+                state = states[i]
+                env.set_state(state.copy() if isinstance(state, np.ndarray) else state)
+                for action in sequences[i]:
+                    progress[0] += 1
+                    next_state, reward, done = _unpack(env.step(action))
+                    row = _as_state(next_state, shape).astype(np.float64).reshape(width)  # a copy
+                    reward, done = _as_reward(reward), _as_done(done)
+                    rows.append(row)
+                    rewards.append(reward)
+                    taken += 1
+                    if done:
+                        break
+            except BaseException as exc:
+                del rows[len(rows) - taken:], rewards[len(rewards) - taken:]
+                taken, done = 0, False
+                errors.append([i, *_failure(exc, filename)])
+            steps.append(taken)
+            ended.append(done)
+            if len(rows) >= _CHUNK_ROWS or i + 1 == n:
+                last = i + 1 == n
+                if last:
+                    watchdog.stop()
+                    progress[1] = -1
+                watchdog.armed = False  # never interrupt a half-written message
+                header = {"status": "ok" if last else "chunk", "start": start, "count": len(steps), "width": width,
+                          "steps": steps, "errors": errors}
+                block = np.array(rows, dtype=np.float64).reshape(len(rows), width)
+                self.channel.send(header, block.tobytes() + np.array(rewards, dtype=np.float64).tobytes()
+                                  + np.array(ended, dtype=np.uint8).tobytes())
+                start, rows, rewards, ended, steps, errors = i + 1, [], [], [], [], []
+                watchdog.armed = not last
 
     def close(self, payload: Any) -> None:
         self.channel.send({"status": "ok"})

@@ -80,8 +80,8 @@ def test_build_writes_markdown_page_and_plots(built):
 
     markdown = (out / "README.md").read_text()
     assert "## `cwmb-v1` · test split (scored)" in markdown and "## `paper-2024` · train split (scored)" in markdown
-    assert "| Rank | Submission | Score (all norm. return) | All accuracy | Row |" in markdown  # headline first
-    assert "| 1 | alpha | 0.90 [0.90, 0.90] | 0.80 [0.80, 0.80] | reproduced |" in markdown
+    assert "| Rank | Submission | Score (all norm. return) | All accuracy | All state error | Row |" in markdown  # headline first
+    assert "| 1 | alpha | 0.90 [0.90, 0.90] | 0.80 [0.80, 0.80] | — | reproduced |" in markdown
     assert "| 2 | beta |" in markdown and "| 3 | a\\|b &lt;script&gt;" in markdown
     # references are not ranked, whatever their score: the hand-written exact models and the oracle
     assert "| — | exact | 0.33 [0.11, 0.56] |" in markdown and "| — | oracle | 1.00 [1.00, 1.00] |" in markdown

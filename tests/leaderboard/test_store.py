@@ -71,7 +71,7 @@ REFUSED = {
     "unknown isolation": (_set("isolation", {"level": "chroot"}),
                           "unknown sandbox isolation level 'chroot'; known levels, weakest first: rlimits, bubblewrap"),
     "oracle method with submitted code": (_claims_to_be_the_oracle, "records no sandbox isolation level"),
-    "schema version": (_set("schema_version", 2), "schema_version 2; this harness reads 1"),
+    "schema version": (_set("schema_version", 3), "schema_version 3; this harness reads 1, 2"),
     "unknown protocol": (_set("protocol.name", "cwmb-v9"),
                          "unknown protocol 'cwmb-v9'; the leaderboard accepts cwmb-v1, paper-2024"),
     "edited protocol": (_set("protocol.n_episodes", 1),
