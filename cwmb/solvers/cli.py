@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--backend", choices=tuple(BACKENDS), help="LLM backend")
     parser.add_argument("--model", help="model name (openai: as the server knows it; hf: Hub id or folder)")
     parser.add_argument("--base-url", help="OpenAI-compatible server URL ending in /v1 (default: $OPENAI_BASE_URL)")
+    parser.add_argument(
+        "--request-timeout", type=float, metavar="SECONDS",
+        help="openai: seconds to wait for one answer before retrying (default: 600 for api.openai.com, "
+        "3600 for a --base-url server: a timed-out request keeps running there, so a retry only queues behind it)",
+    )
     parser.add_argument("--budget", type=int, default=50, help="LLM calls per environment (default: 50)")
     parser.add_argument("--seed", type=int, default=0, help="solver and sampling seed (default: 0)")
     parser.add_argument("--out", required=True, type=Path, help="submission folder (created; resumed if it exists)")
@@ -72,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
 def backend_from_args(args: argparse.Namespace) -> LLMBackend:
     """The backend the arguments ask for (raises `BackendNotConfigured` with the fix when incomplete)."""
     if args.backend == "openai":
-        return make_backend("openai", args.model, args.base_url)
+        if args.request_timeout is None:
+            return make_backend("openai", args.model, args.base_url)
+        if not args.request_timeout > 0:
+            raise CWMBError(f"--request-timeout must be a positive number of seconds, got {args.request_timeout:g}")
+        return make_backend("openai", args.model, args.base_url, timeout=args.request_timeout)
     if args.backend == "hf":
         if not args.model:
             raise CWMBError("the hf backend needs --model (a Hub id or a local folder)")

@@ -211,10 +211,11 @@ def test_load_failure_is_shown_to_fix():
 
 def test_programs_are_never_executed_in_the_solver_process(tmp_path):
     marker = tmp_path / "executed"
-    extra = f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit('executed')"
+    # Before the class: code after it that calls functions is a usage example the extraction drops.
+    side_effect = f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit('executed')\n"
 
     def script(messages, number):
-        return answer(program(0.3, tag=f"call{number + 1}", extra=extra))
+        return answer(side_effect + program(0.3, tag=f"call{number + 1}"))
 
     search, _, scorer = make_search(script, budget=3)
     result = search.run()

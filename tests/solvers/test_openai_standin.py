@@ -230,3 +230,42 @@ def test_cli_with_the_openai_backend_then_replay(tmp_path, capsys, monkeypatch):
     assert code == 0
     for name in ("Taxi-v4.py", "trees/Taxi-v4.json"):
         assert (tmp_path / "live" / name).read_text() == (tmp_path / "replayed" / name).read_text()
+
+
+def test_request_timeout_is_the_clients_and_a_slow_answer_is_retried(tmp_path, capsys, monkeypatch):
+    # Seen for real: Qwen2.5-Coder-1.5B on a loaded 2-core CPU took 450-550 s per call, and a request
+    # queued behind another passed the client's 600 s timeout. --request-timeout sets that limit.
+    sleeps = []
+    monkeypatch.setattr("cwmb.solvers.llm.openai_backend.time.sleep", sleeps.append)
+    descriptions = write_descriptions(tmp_path / "descriptions.jsonl")
+
+    def slow_first_answer(messages, number):
+        if number == 0:
+            threading.Event().wait(1.5)  # not time.sleep: the test replaces it with a recorder
+        return scripted_programs([0.3])(messages, 0)
+
+    common = ["--env", "Taxi-v4", "--method", "zero-shot", "--descriptions", str(descriptions), "--model", "m"]
+    with OpenAIStandIn(slow_first_answer) as server:
+        code = main([*common, "--backend", "openai", "--base-url", server.base_url, "--request-timeout", "0.5",
+                     "--out", str(tmp_path / "short")], scorer=FakeScorer())
+    err = capsys.readouterr().err
+    assert code == 0 and server.answered == 2 and sleeps == [2.0]  # the slow answer timed out once, then retried
+    assert "failed (APITimeoutError" in err and "retry 1/6 in 2 s" in err
+    with OpenAIStandIn(slow_first_answer) as server:
+        code = main([*common, "--backend", "openai", "--base-url", server.base_url, "--request-timeout", "30",
+                     "--out", str(tmp_path / "long")], scorer=FakeScorer())
+    assert code == 0 and server.answered == 1 and sleeps == [2.0]  # waited: no second request
+
+
+def test_a_bad_request_timeout_is_one_line_error(tmp_path, capsys):
+    code = main(["--env", "Taxi-v4", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+                 "--request-timeout", "0", "--out", str(tmp_path / "out")], scorer=FakeScorer())
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err == "cwmb-solve: --request-timeout must be a positive number of seconds, got 0"
+
+
+def test_default_timeouts_openai_and_self_hosted(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert OpenAIBackend("gpt-4-turbo").timeout == 600.0
+    assert OpenAIBackend("local", base_url="http://127.0.0.1:8000/v1").timeout == 3600.0
+    assert OpenAIBackend("local", base_url="http://127.0.0.1:8000/v1", timeout=30).timeout == 30

@@ -49,6 +49,10 @@ from cwmb.solvers.llm.base import (
 #: Status codes worth retrying: rate limit, request timeout, conflict, and server-side errors.
 RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 
+#: Default seconds to wait for one answer from api.openai.com, and from a server at a `base_url`.
+OPENAI_TIMEOUT_S = 600.0
+SELF_HOSTED_TIMEOUT_S = 3600.0
+
 #: How OpenAI, vLLM, llama.cpp and TGI word a 400 for a prompt longer than the context window.
 _CONTEXT_OVERFLOW = re.compile(
     r"context length|context_length|maximum context|context window|prompt is too long|too many tokens", re.I
@@ -64,7 +68,11 @@ class OpenAIBackend(LLMBackend):
         api_key: API key; local servers accept any (``"EMPTY"`` is sent when none is given).
         max_retries: retries after the first attempt, on retryable errors only.
         backoff: first wait in seconds; doubled at every retry, capped at `max_backoff`.
-        timeout: seconds to wait for one answer.
+        timeout: seconds to wait for one answer; None: `OPENAI_TIMEOUT_S` (600) for OpenAI itself,
+            `SELF_HOSTED_TIMEOUT_S` (3600) for a `base_url` server. A self-hosted server (llama.cpp,
+            vLLM, Ollama) goes on computing a request whose client gave up, so retrying a timed-out
+            request there only queues a second copy behind the first: on a loaded CPU, where one
+            call took up to 550 s, a 600 s limit started that spiral.
         sleep: the waiting function (default `time.sleep`; tests pass a fake one).
         report: receives one line per retry (default: printed on stderr).
     """
@@ -80,7 +88,7 @@ class OpenAIBackend(LLMBackend):
         max_retries: int = 6,
         backoff: float = 2.0,
         max_backoff: float = 60.0,
-        timeout: float = 600.0,
+        timeout: float | None = None,
         sleep: Callable[[float], None] | None = None,
         report: Callable[[str], None] | None = None,
     ):
@@ -100,6 +108,9 @@ class OpenAIBackend(LLMBackend):
         self._report = report if report is not None else _print_to_stderr
         self._answered = False
         """True once the server has answered a request (a later refusal is a restart, not a wrong URL)."""
+        if timeout is None:
+            timeout = OPENAI_TIMEOUT_S if base_url is None else SELF_HOSTED_TIMEOUT_S
+        self.timeout = timeout
         # Retries are ours (counted and recorded), not the client's.
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "EMPTY", max_retries=0, timeout=timeout)
 
