@@ -56,8 +56,11 @@ def _command(folder, out, *options):
 
 
 def _stop_after_first_env(command, out, send):
+    # A shell's background job (`cmd &` without job control, as some CI runners start tests) ignores
+    # SIGINT, and the harness would inherit that: give it Ctrl-C as a terminal would.
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     saved = out.with_name(out.name + ".partial") / "CartPole-v1.json"
     deadline = time.monotonic() + 180
     while not saved.exists():
