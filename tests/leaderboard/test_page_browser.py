@@ -261,12 +261,18 @@ def test_the_matrix_colours_values_and_marks_na_and_failures(loaded):
 
 
 def wait_for_download(folder: Path, name: str) -> Path:
+    """The downloaded file once Chromium has finished writing it (it may appear empty first)."""
     path = folder / name
     deadline = time.monotonic() + 20
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert path.exists(), f"{name} was not downloaded into {folder}: {sorted(p.name for p in folder.iterdir())}"
-    return path
+    last_size = -1
+    while time.monotonic() < deadline:
+        partial = any(p.suffix == ".crdownload" for p in folder.iterdir())
+        size = path.stat().st_size if path.exists() else -1
+        if size > 0 and size == last_size and not partial:
+            return path
+        last_size = size
+        time.sleep(0.2)
+    raise AssertionError(f"{name} was not downloaded into {folder}: {sorted(p.name for p in folder.iterdir())}")
 
 
 def test_csv_and_json_downloads_hold_what_is_shown(loaded, downloads):
