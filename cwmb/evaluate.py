@@ -34,7 +34,7 @@ from cwmb.references import INCOMPLETE_REFERENCE, MissingReference, reference_ep
 from cwmb.registry import ENVIRONMENTS, GYMNASIUM_VERSION, MUJOCO_VERSION, get_env
 from cwmb.results import RESULT_SCHEMA_VERSION
 from cwmb.sandbox import Failure, Limits, SandboxedWorldModel
-from cwmb.sandbox.client import ISOLATION_LEVELS, Trajectory, _FailureStreak
+from cwmb.sandbox.client import ISOLATION_LEVELS, Trajectory, FailureStreak
 
 SPLITS = ("train", "test")
 
@@ -195,7 +195,7 @@ def predict_split(model: SandboxedWorldModel, transitions: Transitions, *, rollo
         trajectories[start] = None
         rollout_failures[category] = rollout_failures.get(category, 0) + 1
 
-    streak = _FailureStreak()  # rollouts that time out in a row end the rollouts as they end predict
+    streak = FailureStreak()  # rollouts that time out in a row end the rollouts as they end predict
 
     def roll_out(indices: np.ndarray, answers: list[Any]) -> None:
         starts = [i for i, answer in zip(indices.tolist(), answers) if i in plan and answer.failure is None]

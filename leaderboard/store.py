@@ -38,17 +38,16 @@ from cwmb.errors import CWMBError
 from cwmb.protocols import PROTOCOLS
 from cwmb.registry import ENV_IDS, PAPER_IDS
 from cwmb.results import InvalidResult, validate_result
+from cwmb.sandbox.client import ISOLATION_LEVELS
 
 #: The committed store and the rendered leaderboard live beside this module.
 LEADERBOARD_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = LEADERBOARD_DIR / "results"
 
 
-#: Sandbox isolation levels a result can record (`result["isolation"]["level"]`, written by `cwmb-eval`),
-#: weakest first: "rlimits" (resource limits and a separate process only), "bubblewrap" (also separate
-#: namespaces, read-only file system, no network; `cwmb.sandbox`).
-ISOLATION_LEVELS = ("rlimits", "bubblewrap")
-#: The leaderboard's minimum: untrusted code that ran with less isolation cannot vouch for its numbers.
+#: The leaderboard's minimum of the sandbox isolation levels (`cwmb.sandbox.client.ISOLATION_LEVELS`,
+#: recorded by `cwmb-eval` in `result["isolation"]["level"]`): untrusted code that ran with less
+#: isolation cannot vouch for its numbers.
 MINIMUM_ISOLATION = "bubblewrap"
 
 #: `submission.method` of the random-policy and oracle-planner references: no submitted code, never ranked.

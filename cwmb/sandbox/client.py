@@ -263,7 +263,7 @@ class SandboxedWorldModel(PlanningModel):
         actions = self._native_actions(actions)
         rounds = [np.arange(len(actions))] if episodes is None else time_ordered_rounds(episodes)
         results: list[Prediction] = [None] * len(actions)  # type: ignore[list-item]
-        streak = _FailureStreak()
+        streak = FailureStreak()
         for indices in rounds:
             if streak.verdict is not None:
                 for i in indices.tolist():
@@ -737,7 +737,7 @@ FAIL_FAST_AFTER = 3
 _FAIL_FAST_CATEGORIES = frozenset({"timeout", "memory"})
 
 
-class _FailureStreak:
+class FailureStreak:
     """Counts consecutive transitions failing with the same slow category; `verdict` once it is long enough."""
 
     def __init__(self) -> None:
