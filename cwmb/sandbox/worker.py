@@ -22,7 +22,8 @@ Commands and replies (every error is ``{"status": "error", "category", "message"
     Limit this process (`limits.apply_in_child`), block sockets, refuse simulator imports.
     -> ``ok {isolation}``. Always the first command.
 ``load {source, filename}``
-    Check the source with `ast`, execute it, create ``Environment()`` once. -> ``ok`` or error
+    Check the source with `ast`, seed Python's and numpy's global generators with
+    `SUBMISSION_SEED`, execute it, create ``Environment()`` once. -> ``ok`` or error
     with a load category (syntax_error, forbidden_import, import_error, missing_class, exception,
     memory, timeout).
 ``predict {states, actions, set_state, shape}``
@@ -67,6 +68,7 @@ import mmap
 import numbers
 import os
 import pickle
+import random
 import signal
 import struct
 import sys
@@ -79,6 +81,12 @@ import numpy as np
 #: The failure categories, as recorded in results (see `cwmb.errors.FAILURE_CATEGORIES`).
 CATEGORIES = ("syntax_error", "import_error", "missing_class", "exception", "timeout", "memory", "crash",
               "bad_output", "forbidden_import")
+
+#: Seed of `random` and `numpy.random` before a submission runs: a model that draws unseeded random
+#: numbers (small LLMs write ``np.random.uniform`` in ``__init__``) scores the same on every check,
+#: so evaluations and solver searches replay. (String hashing stays randomised: ``python -I``
+#: ignores PYTHONHASHSEED.)
+SUBMISSION_SEED = 0
 
 #: Top-level modules a submission may not import: real simulators, and the harness with its data.
 FORBIDDEN_MODULES = frozenset({
@@ -405,6 +413,8 @@ class _Worker:
             line, module = forbidden[0]
             return self.channel.error("forbidden_import", f"line {line}: {_forbidden_message(module)}")
         linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
+        random.seed(SUBMISSION_SEED)
+        np.random.seed(SUBMISSION_SEED)
         module = types.ModuleType("submission")
         module.__file__ = self.filename
         sys.modules["submission"] = module
