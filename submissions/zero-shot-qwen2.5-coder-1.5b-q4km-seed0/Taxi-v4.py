@@ -1,5 +1,5 @@
 # Code world model for Taxi-v4, written by cwmb-solve (zero-shot, model qwen2.5-coder-1.5b-instruct-q4_k_m, seed 0).
-# Train accuracy 0.1125 after 1 of 1 LLM calls.
+# Train accuracy 0.1120 after 1 of 1 LLM calls.
 import numpy as np
 
 class Environment:
