@@ -10,8 +10,7 @@ default: this interpreter), one thread, on a free 127.0.0.1 port, and stopped at
 
 One zero-shot call on CartPole (at most 768 new tokens: 1-3 minutes on one core) goes through the
 real client, the real server and the harness's sandboxed checker; then the transcript is replayed
-offline and must rebuild the same program and tree byte for byte (the program alone when it draws
-unseeded random numbers: see `tests/solvers/test_committed_replay.py`).
+offline and must rebuild the same program and tree byte for byte.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ pytest.importorskip("openai")
 
 from cwmb.solvers.cli import main  # noqa: E402
 from cwmb.solvers.llm.transcript import read_transcript  # noqa: E402
-from tests.solvers.test_committed_replay import draws_random_numbers, the_checker_is_deterministic  # noqa: E402
 
 MODEL_NAME = "local-gguf"
 SERVER_START_TIMEOUT_S = 300
@@ -97,11 +95,5 @@ def test_zero_shot_against_a_real_model_then_replayed_offline(llama_server, tmp_
 
     replayed = tmp_path / "replayed"
     assert main([*common, "--backend", "replay", "--transcript", str(live / "transcript.jsonl"), "--out", str(replayed)]) == 0
-    if draws_random_numbers(tree) and not the_checker_is_deterministic():
-        # Its train accuracy (in the tree and the program's header) varies from check to check; the
-        # program itself, below the two header lines, must not.
-        program = [(folder / "CartPole-v1.py").read_text().splitlines()[2:] for folder in (live, replayed)]
-        assert program[0] == program[1]
-        return
     for name in ("CartPole-v1.py", "trees/CartPole-v1.json"):
         assert (live / name).read_bytes() == (replayed / name).read_bytes(), name
