@@ -138,9 +138,19 @@ def play_episode(
     seed = episode_seed(protocol, episode)
     real = Simulator(record)
     observation = real.reset(seed=seed)
-    policy = planner_policy(record, protocol, model, np.random.default_rng([seed, 0xC3B]), real.env.action_space)
+    policy = planner_policy(record, protocol, model, policy_rng(seed), real.env.action_space)
+    return run_episode(real, observation, policy, protocol.episode_limit(record), seed)
+
+
+def policy_rng(seed: int) -> np.random.Generator:
+    """The policy's generator of the episode with reset seed `seed`."""
+    return np.random.default_rng([seed, 0xC3B])
+
+
+def run_episode(real: Simulator, observation: Any, policy: Policy, limit: int, seed: int) -> EpisodeResult:
+    """Act with `policy` on `real` (just reset to `observation`) until termination or `limit` steps."""
     total, terminated, steps = 0.0, False, 0
-    for steps in range(1, protocol.episode_limit(record) + 1):
+    for steps in range(1, limit + 1):
         observation, reward, terminated = real.step(policy.act(real, observation))
         total += reward
         if terminated:

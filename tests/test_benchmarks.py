@@ -17,3 +17,29 @@ def test_sandbox_throughput_runs_and_prints_both_ratios():
     for row in rows:
         ratios = float(row[3]), float(row[6])
         assert all(r > 0 for r in ratios)
+
+
+def test_the_default_pose_diagnostic_restores_the_pose_only_when_a_plan_is_due():
+    import numpy as np
+
+    from benchmarks.default_pose_oracle import DefaultPoseAtReplanning
+    from cwmb.episodes import oracle_model, policy_rng
+    from cwmb.planners.cem import CEMConfig
+    from cwmb.registry import get_env
+    from cwmb.simulator import Simulator
+
+    record = get_env("HalfCheetah-v5")
+    real = Simulator(record)
+    observation = real.reset(seed=3)
+    config = CEMConfig(horizon=4, n_samples=6, n_elites=2, n_iterations=1, replan_every=4)
+    policy = DefaultPoseAtReplanning(oracle_model(record, 3), real.env.action_space, config, policy_rng(3))
+    model, data = real.unwrapped.model, real.unwrapped.data
+
+    def at_default_pose() -> bool:
+        return np.array_equal(data.qpos, model.qpos0) and not data.qvel.any()
+
+    assert not at_default_pose()  # reset() adds noise to the pose
+    for step in range(8):
+        action = policy.act(real, observation)
+        assert at_default_pose() == (step % 4 == 0)  # restored just before each new plan, not between
+        observation, _, _ = real.step(action)
