@@ -9,7 +9,8 @@ replanning (every 100 steps under `paper-2024`), and the plan then ran open loop
 pose it was made for. This plays one `paper-2024` oracle episode that way ("default pose") and
 prints it beside the faithful oracle of the same episode: the stored planner-revision-2 reference
 episode of `cwmb/references/paper-2024.json` when there is one, else (or with `--faithful`) played
-here too. Same seeds, planner and settings; only the restore differs. One HalfCheetah episode takes
+here by the very function that computes the references (`cwmb.references.reference_episode`).
+Same seeds, planner and settings; only the restore differs. One HalfCheetah episode takes
 15-25 minutes of one core.
 """
 
@@ -22,7 +23,7 @@ import mujoco
 
 from cwmb.episodes import CEMPolicy, episode_seed, oracle_model, policy_rng, run_episode
 from cwmb.protocols import PAPER_2024
-from cwmb.references import is_stale, load_references
+from cwmb.references import is_stale, load_references, reference_episode
 from cwmb.registry import get_env
 from cwmb.simulator import Simulator
 
@@ -39,15 +40,15 @@ class DefaultPoseAtReplanning(CEMPolicy):
         return super().act(real, observation)
 
 
-def play(env_id: str, episode: int, policy_class: type[CEMPolicy]) -> tuple[float, int, float]:
-    """(return, steps, seconds) of one paper-2024 oracle episode acted by `policy_class`."""
+def play_from_default_poses(env_id: str, episode: int) -> tuple[float, int, float]:
+    """(return, steps, seconds) of one paper-2024 oracle episode acted by `DefaultPoseAtReplanning`."""
     protocol, record = PAPER_2024, get_env(env_id)
     seed = episode_seed(protocol, episode)
     start = time.perf_counter()
     real = Simulator(record)
     observation = real.reset(seed=seed)
-    policy = policy_class(oracle_model(record, seed), real.env.action_space, protocol.cem, policy_rng(seed),
-                          episode_limit=protocol.episode_limit(record))
+    policy = DefaultPoseAtReplanning(oracle_model(record, seed), real.env.action_space, protocol.cem, policy_rng(seed),
+                                     episode_limit=protocol.episode_limit(record))
     result = run_episode(real, observation, policy, protocol.episode_limit(record), seed)
     return result.episode_return, result.length, time.perf_counter() - start
 
@@ -70,13 +71,13 @@ def main() -> None:
     if get_env(args.env).family != "mujoco":
         parser.error(f"{args.env} is not a MuJoCo environment; the diagnostic is about MuJoCo restores")
 
-    emulated, steps, seconds = play(args.env, args.episode, DefaultPoseAtReplanning)
+    emulated, steps, seconds = play_from_default_poses(args.env, args.episode)
     print(f"{args.env} episode {args.episode} (seed {episode_seed(PAPER_2024, args.episode)}), paper-2024 oracle:")
     print(f"  default pose at every replanning: return {emulated:9.1f}  ({steps} steps, {seconds:.0f} s)")
     stored = None if args.faithful else stored_faithful_return(args.env, args.episode)
     if stored is None:
-        faithful, steps, seconds = play(args.env, args.episode, CEMPolicy)
-        print(f"  faithful (played here):           return {faithful:9.1f}  ({steps} steps, {seconds:.0f} s)")
+        faithful = reference_episode(args.env, "oracle", PAPER_2024.name, args.episode)  # what the references run
+        print(f"  faithful (played here):           return {faithful['return']:9.1f}  ({faithful['seconds']:.0f} s)")
     else:
         print(f"  faithful (stored reference):      return {stored:9.1f}")
 
