@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ pytest.importorskip("openai")
 from cwmb.solvers.cli import main  # noqa: E402
 from cwmb.solvers.gif_mcts import GIFMCTS, GIFMCTSConfig  # noqa: E402
 from cwmb.solvers.llm import make_backend  # noqa: E402
-from cwmb.solvers.llm.base import LLMError, SamplingParams, ServerUnreachable  # noqa: E402
+from cwmb.solvers.llm.base import LLMError, SamplingParams, ServerUnreachable, request_seed  # noqa: E402
 from cwmb.solvers.llm.openai_backend import OpenAIBackend  # noqa: E402
 from cwmb.solvers.llm.replay import ReplayBackend  # noqa: E402
 from cwmb.solvers.llm.transcript import RecordingLLM, read_transcript  # noqa: E402
@@ -49,7 +50,36 @@ def test_a_call_through_the_openai_client():
     body = server.requests[0]["body"]
     assert server.requests[0]["path"] == "/v1/chat/completions"
     assert body["messages"] == MESSAGES and body["model"] == "standin-model"
-    assert (body["temperature"], body["top_p"], body["max_tokens"], body["seed"]) == (0.7, 0.9, 64, 5)
+    assert (body["temperature"], body["top_p"], body["max_tokens"]) == (0.7, 0.9, 64)
+    assert body["seed"] == request_seed(5, 0)
+
+
+REAL_BLACKJACK = (Path(__file__).resolve().parent / "real_completions" / "blackjack_generate_repeated_with_one_seed.md").read_text()
+
+
+def test_a_repeated_prompt_is_sent_a_new_seed_so_a_seeded_server_samples_again(tmp_path):
+    """Real failure: llama.cpp answers one prompt and seed with one completion. Sent the run's seed
+    every time, 9 of GIF-MCTS's 10 Blackjack generate calls returned this same program."""
+    path = tmp_path / "transcript.jsonl"
+
+    def like_llama_cpp(messages, number):  # deterministic in (prompt, seed), as a seeded server is
+        seed = server.requests[-1]["body"]["seed"]
+        return REAL_BLACKJACK if seed == 0 else f"{REAL_BLACKJACK}\n# sample of seed {seed}"
+
+    with OpenAIStandIn(like_llama_cpp) as server:
+        llm = RecordingLLM(backend_for(server), SamplingParams(seed=0), transcript=path)
+        texts = [llm.complete(MESSAGES, tag="generate").text for _ in range(3)]
+    sent = [r["body"]["seed"] for r in server.requests]
+    assert len(set(sent)) == 3 and len(set(texts)) == 3 and texts[0] == REAL_BLACKJACK
+    assert [r["request_seed"] for r in read_transcript(path)] == sent
+    replay = RecordingLLM(ReplayBackend(path), SamplingParams(seed=0))
+    assert [replay.complete(MESSAGES).text for _ in range(3)] == texts
+
+
+def test_request_seeds_never_collide_across_run_seeds_and_samples():
+    seeds = {request_seed(seed, index) for seed in range(20) for index in range(500)}
+    assert len(seeds) == 20 * 500 and max(seeds) < 2**31
+    assert request_seed(None, 3) is None
 
 
 def test_retries_on_429_and_500_with_backoff():

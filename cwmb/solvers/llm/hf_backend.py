@@ -7,7 +7,7 @@ weights are missing from the cache and the Hub is reachable.
 
 from __future__ import annotations
 
-from cwmb.solvers.llm.base import BackendNotConfigured, Completion, LLMBackend, Message, SamplingParams
+from cwmb.solvers.llm.base import BackendNotConfigured, Completion, LLMBackend, Message, SamplingParams, request_seed
 
 
 class HFBackend(LLMBackend):
@@ -44,7 +44,7 @@ class HFBackend(LLMBackend):
         ).to(self._model.device)
         # `generate` samples from torch's global generator; seed it per call so that a request
         # (seed, sample index) always gets the same sample.
-        torch.manual_seed(((params.seed or 0) * 1_000_003 + sample_index) % 2**63)
+        torch.manual_seed(request_seed(params.seed or 0, sample_index))
         sampling = params.temperature > 0
         output = self._model.generate(
             **inputs,

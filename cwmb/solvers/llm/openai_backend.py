@@ -44,6 +44,7 @@ from cwmb.solvers.llm.base import (
     Message,
     SamplingParams,
     ServerUnreachable,
+    request_seed,
 )
 
 #: Status codes worth retrying: rate limit, request timeout, conflict, and server-side errors.
@@ -159,8 +160,9 @@ class OpenAIBackend(LLMBackend):
             "top_p": params.top_p,
             "max_tokens": params.max_tokens,
         }
-        if params.seed is not None:
-            request["seed"] = params.seed
+        seed = request_seed(params.seed, sample_index)
+        if seed is not None:
+            request["seed"] = seed
         for attempt in range(self.max_retries + 1):
             try:
                 response = self._client.chat.completions.create(**request)

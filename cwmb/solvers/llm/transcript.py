@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cwmb.solvers.llm.base import Completion, LLMBackend, Message, SamplingParams
+from cwmb.solvers.llm.base import Completion, LLMBackend, Message, SamplingParams, request_seed
 
 #: Fields of a transcript record that depend on the wall clock; ignored when comparing runs.
 VOLATILE_FIELDS = ("latency_s", "time", "retries")
@@ -156,6 +156,7 @@ class RecordingLLM:
                 "response_model": completion.model,
                 "params": self.params.to_json(),
                 "sample_index": sample_index,
+                "request_seed": request_seed(self.params.seed, sample_index),
                 "messages": messages,
                 "completion": completion.text,
                 "finish_reason": completion.finish_reason,
