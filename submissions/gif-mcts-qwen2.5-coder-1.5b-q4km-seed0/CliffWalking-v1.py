@@ -1,52 +1,50 @@
 # Code world model for CliffWalking-v1, written by cwmb-solve (gif-mcts, model qwen2.5-coder-1.5b-instruct-q4_k_m, seed 0).
-# Train accuracy 0.6330 after 10 of 10 LLM calls.
+# Train accuracy 0.8924 after 10 of 10 LLM calls.
 import numpy as np
 
 class Environment:
     def __init__(self):
-        # Initialize the environment state and action space
-        self.state = 36  # Starting position
-        self.action_space = np.arange(4)  # Valid actions: {0, 1, 2, 3}
+        self.grid = np.zeros((3, 12), dtype=int)
+        self.start = [3, 0]
+        self.goal = [3, 11]
+        self.cliff = [(3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6)]
+        self.current_state = self.start[0] * 12 + self.start[1]
 
     def set_state(self, state):
-        self.state = state
+        if state in range(36) and not self.is_cliff(state // 12, state % 12):
+            self.current_state = state
+
+    def is_cliff(self, row, col):
+        return (row, col) in self.cliff
 
     def step(self, action):
-        # Apply the action to the current state and update the new state
-        if action == 0:
-            # Move up
-            if self.state - 4 >= 0:
-                self.state -= 4
-            else:
-                raise ValueError("Cannot move upwards from this position")
-        elif action == 1:
-            # Move right
-            if (self.state + 1) % 12 < 11 and self.state % 12 != 10:
-                self.state += 1
-            else:
-                raise ValueError("Cannot move rightwards from this position")
-        elif action == 2:
-            # Move down
-            if self.state + 4 <= 35:
-                self.state += 4
-            else:
-                raise ValueError("Cannot move downwards from this position")
-        elif action == 3:
-            # Move left
-            if (self.state - 1) % 12 > 0 and self.state % 12 != 9:
-                self.state -= 1
-            else:
-                raise ValueError("Cannot move leftwards from this position")
-
-        # Check if the player has reached the goal or falls off the cliff
-        if (self.state // 4 == 3) and (self.state % 12 == 11):
-            done = True
-            reward = 0
-        elif self.state in [36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47]:
-            done = False
-            reward = -100 if (self.state == 37 or self.state == 38 or self.state == 39) else -1
+        # Move the player
+        if action == 0:  # Up
+            new_row = max(self.current_state // 12 - 1, 0)
+            new_col = self.current_state % 12
+        elif action == 1:  # Right
+            new_row = self.current_state // 12
+            new_col = min(self.current_state % 12 + 1, 11)
+        elif action == 2:  # Down
+            new_row = min(self.current_state // 12 + 1, 2)
+            new_col = self.current_state % 12
+        elif action == 3:  # Left
+            new_row = self.current_state // 12
+            new_col = max(self.current_state % 12 - 1, 0)
+        
+        if (new_row, new_col) in self.cliff:
+            new_state = self.start[0] * 12 + self.start[1]
         else:
-            done = False
-            reward = -1
+            new_state = new_row * 12 + new_col
+        
+        reward = -1
+        done = False
 
-        return self.state, reward, done
+        if new_state == self.goal[0] * 12 + self.goal[1]:
+            done = True
+        
+        # If the episode is truncated, reset to the starting state
+        if np.sum(self.grid) == 36:  # All cells are occupied
+            done = True
+        
+        return new_state, reward, done
